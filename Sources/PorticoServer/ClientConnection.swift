@@ -1,0 +1,621 @@
+import CLibevent
+import Glibc
+import PorticoHTTP
+import PorticoUpstream
+
+// The request cycle of one client connection. Requests are handled one at a time, in order: a
+// pipelined request waits in `input` until the response before it is in `output`, so responses
+// go out in request order without any reordering machinery.
+//
+// Bodies stream in both directions through evbuffers, moved block by block without copying, with
+// backpressure: a buffer above the high watermark stops whoever fills it until it drains.
+
+/// A client's TCP connection and the exchange it has in flight.
+final class ClientConnection: UpstreamConnectionDelegate {
+    private enum Phase {
+        /// Between requests, nothing received yet.
+        case idle
+        /// Part of a request head has arrived.
+        case head
+        /// A request is with a backend.
+        case active(Exchange)
+        /// The last response is being flushed; then the write side is shut down.
+        case closing
+        /// Write side shut; unread input is drained briefly so the peer sees our response, not
+        /// a reset (nginx's lingering close).
+        case lingering
+        case closed
+    }
+
+    private enum TimerKind { case none, idle, header, body, send, linger }
+
+    private static let pipelineLimit = 64 * 1024
+    private static let lingerTime: Duration = .seconds(2)
+
+    private unowned let worker: Worker
+    private let fd: CInt
+    private let peer: String
+    private let input = EventBuffer()
+    private let output = EventBuffer()
+    private var readEvent: IOEvent?
+    private var writeEvent: IOEvent?
+    private var timer: IOEvent?
+    private var phase: Phase = .idle
+    private var timerKind: TimerKind = .none
+    private var parser: RequestParser
+    private var runtime: Runtime
+    private var isReading = false
+    private var isWriting = false
+    private var peerClosed = false
+    private var closeAfterResponse = false
+
+    init(worker: Worker, fd: CInt, peer: String) {
+        self.worker = worker
+        self.fd = fd
+        self.peer = peer
+        runtime = worker.runtime
+        parser = RequestParser(limits: runtime.parseLimits)
+    }
+
+    func start() {
+        readEvent = IOEvent(base: worker.base, fd: fd, events: Int16(EV_READ | EV_PERSIST)) { [unowned self] _ in
+            readable()
+        }
+        writeEvent = IOEvent(base: worker.base, fd: fd, events: Int16(EV_WRITE | EV_PERSIST)) { [unowned self] _ in
+            flush()
+        }
+        timer = IOEvent(base: worker.base, fd: -1, events: 0) { [unowned self] _ in timedOut() }
+        enterIdle()
+    }
+
+    /// Graceful stop: an idle connection closes now, a busy one after its current response.
+    func drain() {
+        switch phase {
+        case .idle: close()
+        case .head, .active: closeAfterResponse = true
+        case .closing, .lingering, .closed: break
+        }
+    }
+
+    // MARK: - Reading
+
+    private func readable() {
+        let received: Int?
+        do {
+            received = try input.read(from: fd)
+        } catch {
+            abort()
+            return
+        }
+        guard let received else { return }
+        if received == 0 {
+            peerClosed = true
+            setReading(false)
+        }
+        if case .lingering = phase {
+            input.drain(input.count)
+            if peerClosed { close() }
+            return
+        }
+        process()
+    }
+
+    /// Acts on whatever input is buffered, as far as the current phase allows.
+    private func process() {
+        switch phase {
+        case .idle, .head:
+            parseHead()
+        case .active(let exchange):
+            forwardRequestBody(exchange)
+        case .closing, .lingering, .closed:
+            input.drain(input.count)
+        }
+        updateReading()
+    }
+
+    private func parseHead() {
+        guard !input.isEmpty else {
+            if peerClosed { close() }
+            return
+        }
+        if case .idle = phase {
+            phase = .head
+            setTimer(.header, runtime.config.timeouts.clientHeader)
+        }
+        let result: HeadParseResult<RequestHead>
+        do {
+            result = try input.withContiguousBytes { bytes throws(HTTPParseError) in try parser.parse(bytes) }
+        } catch {
+            respondWithError(status: error.status, message: error.description, close: true)
+            return
+        }
+        switch result {
+        case .needMore:
+            if peerClosed { close() }
+        case .head(let head, let consumed):
+            input.drain(consumed)
+            parser.reset()
+            startExchange(head)
+        }
+    }
+
+    // MARK: - Request
+
+    private func startExchange(_ request: RequestHead) {
+        setTimer(.none, nil)
+        if !request.keepAlive || worker.isDraining { closeAfterResponse = true }
+        let expectations = request.headers.tokens("Expect")
+        if !expectations.isEmpty && expectations != ["100-continue"] {
+            respondWithError(status: 417, message: "only 100-continue is supported", close: true)
+            return
+        }
+        guard let group = runtime.group(host: request.host, path: request.path) else {
+            respondWithError(status: 404, message: "no route for this host and path", close: !hasNoBody(request))
+            return
+        }
+        var answeredContinue = false
+        if request.expectsContinue && request.version == .http11 && !hasNoBody(request) {
+            // RFC 9110 §10.1.1: the proxy answers 100 itself (as nginx does), so the backend sees a
+            // plain request and the body starts flowing at once.
+            output.append("HTTP/1.1 100 Continue\r\n\r\n")
+            answeredContinue = true
+        }
+        let head = ProxyHeaders.upstreamRequest(request, clientAddress: peer, answeredContinue: answeredContinue)
+        var responseLimits = ParseLimits()
+        responseLimits.headerBytes = max(runtime.config.limits.requestHeaders, 65536)
+        responseLimits.headerCount = max(runtime.config.limits.headerCount, 200)
+        let exchange = Exchange(request: request, group: group, upstreamHead: head, responseLimits: responseLimits)
+        phase = .active(exchange)
+        flush()
+        connectUpstream(exchange, carrying: nil)
+        if case .active(let current) = phase, current === exchange {
+            forwardRequestBody(exchange)
+        }
+    }
+
+    private func hasNoBody(_ request: RequestHead) -> Bool {
+        switch request.framing {
+        case .none, .length(0): return true
+        default: return false
+        }
+    }
+
+    /// Sends the exchange to the next server: a pooled connection if one is idle, else a new one.
+    /// `carrying` is what a failed connection had not sent yet (head and body so far).
+    private func connectUpstream(_ exchange: Exchange, carrying unsent: EventBuffer?) {
+        guard let server = worker.pickServer(in: exchange.group, excluding: exchange.triedServers) else {
+            failExchange(exchange, status: 502, message: "no backend server left to try")
+            return
+        }
+        exchange.triedServers.append(server.id)
+        exchange.server = server
+        let settings = exchange.group.settings
+        let upstream: UpstreamConnection
+        var reused = false
+        if unsent == nil, let idle = worker.takeIdleUpstream(group: exchange.group, server: server) {
+            upstream = idle
+            reused = true
+        } else {
+            do {
+                upstream = try UpstreamConnection(
+                    worker: worker,
+                    server: server,
+                    address: exchange.group.addresses[server.id],
+                    connectTimeout: settings.connectTimeout
+                )
+            } catch {
+                connectFailed(exchange, reason: error.description, unsent: unsent)
+                return
+            }
+        }
+        exchange.upstream = upstream
+        if let unsent {
+            unsent.moveAll(to: upstream.output)
+        } else {
+            upstream.output.append(exchange.upstreamHead)
+        }
+        upstream.begin(delegate: self, responseTimeout: settings.responseTimeout, reused: reused)
+    }
+
+    private func connectFailed(_ exchange: Exchange, reason: String, unsent: EventBuffer?) {
+        let server = exchange.server.map { "\($0.host):\($0.port)" } ?? "?"
+        Log.error("backend \(exchange.group.name) server \(server): \(reason)")
+        if exchange.retriesLeft > 0, exchange.triedServers.count < exchange.group.servers.count {
+            exchange.retriesLeft -= 1
+            let carried = unsent ?? EventBuffer()
+            if unsent == nil { carried.append(exchange.upstreamHead) }
+            connectUpstream(exchange, carrying: carried)
+            return
+        }
+        failExchange(exchange, status: 502, message: "could not connect to backend")
+    }
+
+    /// Moves request body bytes from the client to the backend, re-framing a chunked body.
+    private func forwardRequestBody(_ exchange: Exchange) {
+        guard let upstream = exchange.upstream, !exchange.requestBodyDone else { return }
+        let before = exchange.requestBodyBytes
+        switch exchange.requestBody {
+        case .done, .untilClose:
+            return
+        case .length(let remaining):
+            let count = min(Int64(input.count), remaining)
+            input.move(Int(count), to: upstream.output)
+            exchange.requestBodyBytes += count
+            exchange.requestBody = count == remaining ? .done : .length(remaining: remaining - count)
+        case .chunked(var decoder):
+            do {
+                let finished = try relayChunks(&decoder, from: input, to: upstream.output, rechunk: true) { count in
+                    exchange.requestBodyBytes += Int64(count)
+                }
+                exchange.requestBody = finished ? .done : .chunked(decoder)
+            } catch {
+                failExchange(exchange, status: 400, message: error.description, close: true)
+                return
+            }
+            if exchange.requestBodyBytes > runtime.config.limits.requestBody {
+                failExchange(exchange, status: 413, message: "request body larger than request_body", close: true)
+                return
+            }
+        }
+        if exchange.requestBodyBytes != before { setTimer(.body, runtime.config.timeouts.clientIdle) }
+        if exchange.requestBodyDone, timerKind == .body { setTimer(.none, nil) }
+        upstream.flush()
+        if peerClosed && !exchange.requestBodyDone {
+            // The client went away mid-body: the backend must never see a complete-looking
+            // request, so its connection is cut with the body short.
+            abort()
+        }
+    }
+
+    /// Decodes chunked framing from `source`, appending payload to `destination` (re-chunked for
+    /// a 1.1 peer, raw otherwise). Returns true at the last chunk.
+    private func relayChunks(
+        _ decoder: inout ChunkedDecoder,
+        from source: EventBuffer,
+        to destination: EventBuffer,
+        rechunk: Bool,
+        counted: (Int) -> Void
+    ) throws(HTTPParseError) -> Bool {
+        while !source.isEmpty {
+            let (consumed, event) = try source.withFirstSegment { bytes throws(HTTPParseError) in
+                try decoder.next(bytes)
+            }
+            switch event {
+            case .needMore:
+                source.drain(consumed)
+            case .data(let range):
+                source.drain(range.lowerBound)
+                if rechunk { destination.append(ChunkedEncoding.chunkHeader(range.count)) }
+                source.move(range.count, to: destination)
+                if rechunk { destination.append("\r\n") }
+                counted(range.count)
+            case .end:
+                source.drain(consumed)
+                if rechunk { destination.append(ChunkedEncoding.lastChunk) }
+                return true
+            }
+        }
+        return false
+    }
+
+    // MARK: - Response (UpstreamConnectionDelegate)
+
+    func upstreamReceived(_ upstream: UpstreamConnection) {
+        guard case .active(let exchange) = phase, exchange.upstream === upstream else { return }
+        if exchange.response == nil {
+            guard receiveResponseHead(exchange, from: upstream) else { return }
+        }
+        forwardResponseBody(exchange, from: upstream)
+    }
+
+    /// Parses the response head once it is complete and sends the client's version of it. Returns
+    /// false while the head is incomplete or after the exchange failed.
+    private func receiveResponseHead(_ exchange: Exchange, from upstream: UpstreamConnection) -> Bool {
+        while true {
+            let result: HeadParseResult<ResponseHead>
+            do {
+                result = try upstream.input.withContiguousBytes { bytes throws(HTTPParseError) in
+                    try exchange.responseParser.parse(bytes, requestMethod: exchange.request.method)
+                }
+            } catch {
+                upstream.close()
+                failExchange(exchange, status: 502, message: "invalid response from backend (\(error.description))")
+                return false
+            }
+            guard case .head(let response, let consumed) = result else { return false }
+            upstream.input.drain(consumed)
+            exchange.responseParser.reset()
+            if response.status == 101 {
+                upstream.close()
+                failExchange(exchange, status: 502, message: "backend switched protocols without being asked")
+                return false
+            }
+            // 1xx interim responses: the proxy already answered 100 Continue if it was asked;
+            // the others are informational and dropped.
+            if response.status < 200 { continue }
+            exchange.response = response
+            switch response.framing {
+            case .none: exchange.responseBody = .done
+            case .length(let length): exchange.responseBody = length == 0 ? .done : .length(remaining: length)
+            case .chunked: exchange.responseBody = .chunked(ChunkedDecoder())
+            case .untilClose: exchange.responseBody = .untilClose
+            }
+            exchange.clientFraming = ProxyHeaders.clientFraming(for: response, clientVersion: exchange.request.version)
+            if exchange.clientFraming == .untilClose || !response.keepAlive && exchange.request.version == .http10 {
+                closeAfterResponse = true
+            }
+            if !exchange.requestBodyDone { closeAfterResponse = true }
+            output.append(
+                ProxyHeaders.clientResponse(
+                    response,
+                    framing: exchange.clientFraming,
+                    keepAlive: !closeAfterResponse,
+                    clientVersion: exchange.request.version,
+                    date: worker.dateString
+                )
+            )
+            exchange.responseStarted = true
+            return true
+        }
+    }
+
+    private func forwardResponseBody(_ exchange: Exchange, from upstream: UpstreamConnection) {
+        switch exchange.responseBody {
+        case .done:
+            break
+        case .length(let remaining):
+            let count = min(Int64(upstream.input.count), remaining)
+            upstream.input.move(Int(count), to: output)
+            exchange.responseBody = count == remaining ? .done : .length(remaining: remaining - count)
+        case .chunked(var decoder):
+            do {
+                let finished = try relayChunks(
+                    &decoder,
+                    from: upstream.input,
+                    to: output,
+                    rechunk: exchange.clientFraming == .chunked
+                ) { _ in }
+                exchange.responseBody = finished ? .done : .chunked(decoder)
+            } catch {
+                Log.error("backend \(exchange.group.name): bad chunked body: \(error.description)")
+                upstream.close()
+                abort()
+                return
+            }
+        case .untilClose:
+            let count = upstream.input.count
+            if count > 0 {
+                if exchange.clientFraming == .chunked { output.append(ChunkedEncoding.chunkHeader(count)) }
+                upstream.input.moveAll(to: output)
+                if exchange.clientFraming == .chunked { output.append("\r\n") }
+            }
+        }
+        flush()
+        guard case .active(let current) = phase, current === exchange else { return }
+        if case .done = exchange.responseBody {
+            finishExchange(exchange, upstream: upstream)
+        } else if output.count > UpstreamConnection.highWatermark {
+            upstream.pauseReading()
+        }
+    }
+
+    func upstreamDrained(_ upstream: UpstreamConnection) {
+        guard case .active(let exchange) = phase, exchange.upstream === upstream else { return }
+        if !exchange.requestBodyDone { updateReading() }
+    }
+
+    func upstreamEnded(_ upstream: UpstreamConnection, error: UpstreamConnection.Failure?) {
+        guard case .active(let exchange) = phase, exchange.upstream === upstream else { return }
+        if exchange.response != nil {
+            if error == nil, case .untilClose = exchange.responseBody {
+                if exchange.clientFraming == .chunked { output.append(ChunkedEncoding.lastChunk) }
+                exchange.responseBody = .done
+                finishExchange(exchange, upstream: nil)
+            } else {
+                // The response was cut short: the client must see a truncated message (the
+                // connection closes), never one padded or marked complete.
+                abort()
+            }
+            return
+        }
+        switch error {
+        case .connect(let reason)?:
+            connectFailed(exchange, reason: reason, unsent: upstream.output)
+        case .connectTimeout?:
+            connectFailed(exchange, reason: "connect timed out", unsent: upstream.output)
+        case .responseTimeout?:
+            failExchange(exchange, status: 504, message: "backend did not respond within response_timeout")
+        case .io, nil:
+            if upstream.wasReused && exchange.isIdempotent && exchange.requestBodyDone
+                && exchange.request.framing == .none
+            {
+                // A pooled connection the backend closed just as we reused it: the request cannot
+                // have been acted on, so send it again on a fresh connection.
+                exchange.triedServers.removeAll { $0 == upstream.server.id }
+                let carried = EventBuffer()
+                carried.append(exchange.upstreamHead)
+                connectUpstream(exchange, carrying: carried)
+                return
+            }
+            failExchange(exchange, status: 502, message: "backend closed the connection without a response")
+        }
+    }
+
+    /// The response is all in `output`: the backend connection goes back to the pool when both
+    /// messages ended cleanly, and the client connection moves on to its next request.
+    private func finishExchange(_ exchange: Exchange, upstream: UpstreamConnection?) {
+        if let upstream {
+            let reusable =
+                exchange.response?.keepAlive == true && exchange.requestBodyDone && upstream.input.isEmpty
+                && upstream.isUsable
+            if reusable { worker.park(upstream, group: exchange.group) } else { upstream.close() }
+        }
+        exchange.upstream = nil
+        if !exchange.requestBodyDone { closeAfterResponse = true }
+        endRequest()
+    }
+
+    private func failExchange(_ exchange: Exchange, status: Int, message: String, close: Bool = false) {
+        exchange.upstream?.close()
+        exchange.upstream = nil
+        if exchange.responseStarted {
+            abort()
+            return
+        }
+        respondWithError(status: status, message: message, close: close || !exchange.requestBodyDone)
+    }
+
+    // MARK: - Ending requests
+
+    private func respondWithError(status: Int, message: String, close: Bool) {
+        if close { closeAfterResponse = true }
+        output.append(
+            ErrorResponse.bytes(status: status, message: message, close: closeAfterResponse, date: worker.dateString)
+        )
+        endRequest()
+    }
+
+    private func endRequest() {
+        if closeAfterResponse || peerClosed {
+            phase = .closing
+            setTimer(.none, nil)
+            flush()
+            return
+        }
+        enterIdle()
+        flush()
+        if !input.isEmpty { process() }
+    }
+
+    private func enterIdle() {
+        phase = .idle
+        setTimer(.idle, runtime.config.timeouts.clientIdle)
+        runtime = worker.runtime
+        parser = RequestParser(limits: runtime.parseLimits)
+        updateReading()
+    }
+
+    // MARK: - Writing
+
+    private func flush() {
+        if case .closed = phase { return }
+        if !output.isEmpty {
+            let before = output.count
+            do {
+                _ = try output.write(to: fd)
+            } catch {
+                abort()
+                return
+            }
+            if output.count < before, timerKind == .send { setTimer(.send, runtime.config.timeouts.send) }
+        }
+        if output.isEmpty {
+            setWriting(false)
+            if timerKind == .send { setTimer(.none, nil) }
+            if case .closing = phase { startLingering() }
+        } else {
+            setWriting(true)
+            if timerKind != .send { setTimer(.send, runtime.config.timeouts.send) }
+        }
+        if case .active(let exchange) = phase, let upstream = exchange.upstream,
+            output.count < UpstreamConnection.lowWatermark
+        {
+            upstream.resumeReading()
+        }
+    }
+
+    private func startLingering() {
+        if peerClosed {
+            close()
+            return
+        }
+        phase = .lingering
+        shutdown(fd, CInt(SHUT_WR))
+        setTimer(.linger, ClientConnection.lingerTime)
+        setReading(true)
+        if !input.isEmpty { input.drain(input.count) }
+    }
+
+    // MARK: - Interest and timers
+
+    private func updateReading() {
+        let wanted: Bool
+        switch phase {
+        case .idle, .head:
+            wanted = !peerClosed
+        case .active(let exchange):
+            if !exchange.requestBodyDone {
+                wanted = !peerClosed && (exchange.upstream?.output.count ?? 0) < UpstreamConnection.highWatermark
+            } else {
+                wanted = !peerClosed && input.count < ClientConnection.pipelineLimit
+            }
+        case .lingering:
+            wanted = !peerClosed
+        case .closing, .closed:
+            wanted = false
+        }
+        setReading(wanted)
+    }
+
+    private func setReading(_ on: Bool) {
+        guard on != isReading else { return }
+        if case .closed = phase { return }
+        isReading = on
+        if on { readEvent?.add() } else { readEvent?.delete() }
+    }
+
+    private func setWriting(_ on: Bool) {
+        guard on != isWriting else { return }
+        if case .closed = phase { return }
+        isWriting = on
+        if on { writeEvent?.add() } else { writeEvent?.delete() }
+    }
+
+    private func setTimer(_ kind: TimerKind, _ duration: Duration?) {
+        if let duration, kind != .none {
+            timer?.add(timeout: duration)
+        } else if timerKind != .none {
+            timer?.delete()
+        }
+        timerKind = kind
+    }
+
+    private func timedOut() {
+        let kind = timerKind
+        timerKind = .none
+        switch kind {
+        case .header:
+            respondWithError(status: 408, message: "request head not received within client_header", close: true)
+        case .idle, .linger:
+            close()
+        case .body, .send, .none:
+            abort()
+        }
+    }
+
+    // MARK: - Closing
+
+    /// Ends everything at once: the backend connection (so a partial request or response never
+    /// looks complete) and the client socket.
+    private func abort() {
+        if case .active(let exchange) = phase {
+            exchange.upstream?.close()
+            exchange.upstream = nil
+        }
+        close()
+    }
+
+    func close() {
+        if case .closed = phase { return }
+        if case .active(let exchange) = phase {
+            exchange.upstream?.close()
+            exchange.upstream = nil
+        }
+        phase = .closed
+        readEvent?.delete()
+        writeEvent?.delete()
+        timer?.delete()
+        Glibc.close(fd)
+        worker.clientClosed(self)
+    }
+}

@@ -1,0 +1,41 @@
+import PorticoHTTP
+
+/// Responses the proxy makes itself: a status, a short plain-text body saying why, and whether the
+/// connection closes after it.
+enum ErrorResponse {
+    static func bytes(status: Int, message: String, close: Bool, date: String, extraHeaders: [HeaderField] = [])
+        -> [UInt8]
+    {
+        let body = "\(status) \(reason(status)): \(message)\n"
+        var headers = HTTPHeaders()
+        headers.add("Date", date)
+        headers.add("Content-Type", "text/plain; charset=utf-8")
+        headers.add("Content-Length", String(body.utf8.count))
+        headers.add("Cache-Control", "no-store")
+        for field in extraHeaders { headers.add(field.name, field.value) }
+        if close { headers.add("Connection", "close") }
+        var bytes = ResponseHead(version: .http11, status: status, reason: reason(status), headers: headers)
+            .serialized()
+        bytes.append(contentsOf: body.utf8)
+        return bytes
+    }
+
+    static func reason(_ status: Int) -> String {
+        switch status {
+        case 100: return "Continue"
+        case 400: return "Bad Request"
+        case 404: return "Not Found"
+        case 408: return "Request Timeout"
+        case 413: return "Content Too Large"
+        case 414: return "URI Too Long"
+        case 417: return "Expectation Failed"
+        case 431: return "Request Header Fields Too Large"
+        case 501: return "Not Implemented"
+        case 502: return "Bad Gateway"
+        case 503: return "Service Unavailable"
+        case 504: return "Gateway Timeout"
+        case 505: return "HTTP Version Not Supported"
+        default: return "Error"
+        }
+    }
+}

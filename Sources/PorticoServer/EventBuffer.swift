@@ -1,0 +1,92 @@
+import CLibevent
+import Glibc
+
+/// An owned libevent `evbuffer`: a chain of byte blocks that moves between sockets and other
+/// buffers without copying where libevent can hand over whole blocks.
+final class EventBuffer {
+    let raw: OpaquePointer
+
+    init() {
+        raw = evbuffer_new()
+    }
+
+    deinit { evbuffer_free(raw) }
+
+    var count: Int { evbuffer_get_length(raw) }
+    var isEmpty: Bool { count == 0 }
+
+    func append(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { _ = evbuffer_add(raw, $0.baseAddress, $0.count) }
+    }
+
+    func append(_ string: StaticString) {
+        _ = evbuffer_add(raw, string.utf8Start, string.utf8CodeUnitCount)
+    }
+
+    /// Moves up to `count` bytes from the front of this buffer to the end of `destination`.
+    func move(_ count: Int, to destination: EventBuffer) {
+        _ = evbuffer_remove_buffer(raw, destination.raw, count)
+    }
+
+    /// Moves everything to the end of `destination`.
+    func moveAll(to destination: EventBuffer) {
+        _ = evbuffer_add_buffer(destination.raw, raw)
+    }
+
+    func drain(_ count: Int) { _ = evbuffer_drain(raw, count) }
+
+    /// The whole buffer as one contiguous region (libevent copies only if it spans several blocks).
+    func withContiguousBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+        let length = count
+        guard length > 0, let start = evbuffer_pullup(raw, length) else {
+            return try body(UnsafeRawBufferPointer(start: nil, count: 0))
+        }
+        return try body(UnsafeRawBufferPointer(start: start, count: length))
+    }
+
+    /// The first block of the buffer, without copying; empty when the buffer is.
+    func withFirstSegment<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+        var vector = iovec()
+        let segments = evbuffer_peek(raw, -1, nil, &vector, 1)
+        guard segments > 0 else { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
+        return try body(UnsafeRawBufferPointer(start: vector.iov_base, count: vector.iov_len))
+    }
+
+    /// Reads what the socket has, up to `limit` bytes, straight into reserved buffer space (no
+    /// FIONREAD ioctl, unlike `evbuffer_read`). Returns the byte count, 0 at end of stream, nil
+    /// when the socket has nothing now.
+    func read(from fd: CInt, limit: Int = 65536) throws(SystemError) -> Int? {
+        var vectors = (iovec(), iovec())
+        return try withUnsafeMutablePointer(to: &vectors) { pointer throws(SystemError) -> Int? in
+            let vectorPointer = UnsafeMutableRawPointer(pointer).assumingMemoryBound(to: iovec.self)
+            let reserved = evbuffer_reserve_space(raw, limit, vectorPointer, 2)
+            guard reserved > 0 else { throw SystemError(errno: ENOMEM, operation: "evbuffer_reserve_space") }
+            let received: Int
+            do throws(SystemError) {
+                received = try syscall("read") { readv(fd, vectorPointer, reserved) }
+            } catch {
+                if error.errno == EAGAIN || error.errno == EWOULDBLOCK { return nil }
+                throw error
+            }
+            var remaining = received
+            for index in 0..<Int(reserved) {
+                let take = min(remaining, vectorPointer[index].iov_len)
+                vectorPointer[index].iov_len = take
+                remaining -= take
+            }
+            evbuffer_commit_space(raw, vectorPointer, reserved)
+            return received
+        }
+    }
+
+    /// Writes as much as the socket takes; returns the byte count (0 when the kernel took nothing).
+    func write(to fd: CInt) throws(SystemError) -> Int {
+        let written = evbuffer_write(raw, fd)
+        if written < 0 {
+            let code = errno
+            if code == EAGAIN || code == EWOULDBLOCK || code == EINTR { return 0 }
+            throw SystemError(errno: code, operation: "write")
+        }
+        return Int(written)
+    }
+}

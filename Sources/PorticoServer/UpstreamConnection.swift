@@ -1,0 +1,212 @@
+import CLibevent
+import Glibc
+import PorticoUpstream
+
+/// What the owner of an exchange hears from its backend connection.
+protocol UpstreamConnectionDelegate: AnyObject {
+    /// New bytes are in `input`.
+    func upstreamReceived(_ upstream: UpstreamConnection)
+    /// `output` fell below the low watermark: the request body may flow again.
+    func upstreamDrained(_ upstream: UpstreamConnection)
+    /// The connection ended: end of stream (`nil`), a socket error, or a timeout.
+    func upstreamEnded(_ upstream: UpstreamConnection, error: UpstreamConnection.Failure?)
+}
+
+/// One TCP connection to a backend server: connect, write the request, read the response, and
+/// back to the worker's keep-alive pool when the exchange ended cleanly.
+///
+/// It knows nothing of HTTP; the client connection that owns the exchange parses what arrives.
+final class UpstreamConnection {
+    enum Failure: Error {
+        case connect(String)
+        case connectTimeout
+        case responseTimeout
+        case io(SystemError)
+    }
+
+    /// Buffers above this stop the producer (client body or backend reads) until they drain.
+    static let highWatermark = 256 * 1024
+    static let lowWatermark = 64 * 1024
+
+    let server: UpstreamServer
+    let input = EventBuffer()
+    let output = EventBuffer()
+    weak var delegate: UpstreamConnectionDelegate?
+    /// Whether it came from the keep-alive pool: a failure before any response byte may then be a
+    /// close that raced the request, and a bodiless idempotent request may be sent again.
+    private(set) var wasReused = false
+
+    private unowned let worker: Worker
+    private var fd: CInt
+    private var readEvent: IOEvent?
+    private var writeEvent: IOEvent?
+    private var timer: IOEvent?
+    private var isConnected = false
+    private var isReading = false
+    private var isWriting = false
+    private var isClosed = false
+    private var readPaused = false
+    private var responseTimeout: Duration = .seconds(30)
+    private var onIdleClose: ((UpstreamConnection) -> Void)?
+
+    /// Starts connecting; the failure, if immediate, arrives through the delegate on return.
+    init(worker: Worker, server: UpstreamServer, address: ResolvedAddress, connectTimeout: Duration) throws(SystemError) {
+        self.worker = worker
+        self.server = server
+        let (fd, connected) = try Socket.connect(to: address)
+        self.fd = fd
+        isConnected = connected
+        readEvent = IOEvent(base: worker.base, fd: fd, events: Int16(EV_READ | EV_PERSIST)) { [unowned self] _ in
+            readable()
+        }
+        writeEvent = IOEvent(base: worker.base, fd: fd, events: Int16(EV_WRITE | EV_PERSIST)) { [unowned self] _ in
+            writable()
+        }
+        timer = IOEvent(base: worker.base, fd: -1, events: 0) { [unowned self] _ in timedOut() }
+        if !connected {
+            isWriting = true
+            writeEvent?.add()
+            timer?.add(timeout: connectTimeout)
+        }
+    }
+
+    var isUsable: Bool { !isClosed }
+
+    /// Begins an exchange: the request is (or will be) in `output`; a response is due within
+    /// `responseTimeout`, and may take as long again between reads of its body.
+    func begin(delegate: UpstreamConnectionDelegate, responseTimeout: Duration, reused: Bool) {
+        self.delegate = delegate
+        self.responseTimeout = responseTimeout
+        wasReused = reused
+        onIdleClose = nil
+        readPaused = false
+        if isConnected {
+            timer?.add(timeout: responseTimeout)
+            setReading(true)
+        }
+        flush()
+    }
+
+    /// Writes what `output` holds as far as the socket takes it.
+    func flush() {
+        guard isConnected, !isClosed else { return }
+        if !output.isEmpty {
+            do {
+                _ = try output.write(to: fd)
+            } catch {
+                fail(.io(error))
+                return
+            }
+        }
+        setWriting(!output.isEmpty)
+        if output.count < UpstreamConnection.lowWatermark { delegate?.upstreamDrained(self) }
+    }
+
+    /// Backpressure from a slow client: stop reading the backend until it catches up. The
+    /// response timer stops too, since the wait is not the backend's doing.
+    func pauseReading() {
+        guard !readPaused else { return }
+        readPaused = true
+        setReading(false)
+        timer?.delete()
+    }
+
+    func resumeReading() {
+        guard readPaused, !isClosed else { return }
+        readPaused = false
+        setReading(true)
+        timer?.add(timeout: responseTimeout)
+    }
+
+    /// Puts the connection in the pool: it keeps watching the socket so that a backend closing it
+    /// (or sending stray bytes) removes it at once rather than failing the next request.
+    func parkIdle(onClose: @escaping (UpstreamConnection) -> Void) {
+        delegate = nil
+        onIdleClose = onClose
+        readPaused = false
+        timer?.add(timeout: .seconds(60))
+        setReading(true)
+    }
+
+    func close() {
+        guard !isClosed else { return }
+        isClosed = true
+        readEvent?.delete()
+        writeEvent?.delete()
+        timer?.delete()
+        Glibc.close(fd)
+        fd = -1
+        delegate = nil
+        if let onIdleClose {
+            self.onIdleClose = nil
+            onIdleClose(self)
+        }
+        worker.retire(self)
+    }
+
+    // MARK: - Events
+
+    private func readable() {
+        if onIdleClose != nil {
+            // Idle in the pool: any readiness is the backend closing or misbehaving.
+            close()
+            return
+        }
+        let received: Int?
+        do {
+            received = try input.read(from: fd)
+        } catch {
+            fail(.io(error))
+            return
+        }
+        guard let received else { return }
+        if received == 0 {
+            let delegate = self.delegate
+            close()
+            delegate?.upstreamEnded(self, error: nil)
+            return
+        }
+        if !readPaused { timer?.add(timeout: responseTimeout) }
+        delegate?.upstreamReceived(self)
+    }
+
+    private func writable() {
+        if !isConnected {
+            let code = Socket.pendingError(fd)
+            guard code == 0 else {
+                fail(.connect(String(cString: strerror(code))))
+                return
+            }
+            isConnected = true
+            timer?.add(timeout: responseTimeout)
+            setReading(!readPaused)
+        }
+        flush()
+    }
+
+    private func timedOut() {
+        if onIdleClose != nil {
+            close()
+            return
+        }
+        fail(isConnected ? .responseTimeout : .connectTimeout)
+    }
+
+    private func fail(_ failure: Failure) {
+        let delegate = self.delegate
+        close()
+        delegate?.upstreamEnded(self, error: failure)
+    }
+
+    private func setReading(_ on: Bool) {
+        guard on != isReading, !isClosed else { return }
+        isReading = on
+        if on { readEvent?.add() } else { readEvent?.delete() }
+    }
+
+    private func setWriting(_ on: Bool) {
+        guard on != isWriting, !isClosed else { return }
+        isWriting = on
+        if on { writeEvent?.add() } else { writeEvent?.delete() }
+    }
+}

@@ -1,0 +1,206 @@
+import CLibevent
+import Glibc
+import PorticoHTTP
+import PorticoUpstream
+import Synchronization
+
+/// One event-loop thread: its own `event_base`, listeners, client connections and upstream
+/// keep-alive pools. A connection lives on one worker for its whole life, so nothing here is
+/// locked; other threads reach a worker only through `post`.
+final class Worker: @unchecked Sendable {
+    let index: Int
+    let base: OpaquePointer
+    private(set) var runtime: Runtime
+    private(set) var isDraining = false
+
+    private let mailbox = Mutex<[@Sendable (Worker) -> Void]>([])
+    private var wakeEvent: IOEvent?
+    private var reaperEvent: IOEvent?
+    private var drainTimer: IOEvent?
+    private var resumeAcceptTimer: IOEvent?
+    private var graveyard: [AnyObject] = []
+    private var listeners: [Listener] = []
+    private var clients: [ObjectIdentifier: ClientConnection] = [:]
+    private var idleUpstreams: [PoolKey: [UpstreamConnection]] = [:]
+    private var balancers: [String: SmoothWeightedBalancer] = [:]
+    private let maxClients: Int
+    private var httpDate = HTTPDate()
+
+    private struct PoolKey: Hashable {
+        var group: String
+        var server: Int
+    }
+
+    init(index: Int, runtime: Runtime, maxClients: Int) {
+        self.index = index
+        self.runtime = runtime
+        self.maxClients = maxClients
+        base = event_base_new()
+        wakeEvent = IOEvent(base: base, fd: -1, events: Int16(EV_PERSIST)) { [unowned self] _ in runMailbox() }
+        wakeEvent?.add()
+        reaperEvent = IOEvent(base: base, fd: -1, events: 0) { [unowned self] _ in graveyard.removeAll() }
+        resumeAcceptTimer = IOEvent(base: base, fd: -1, events: 0) { [unowned self] _ in resumeAccepting() }
+        installRuntime(runtime)
+    }
+
+    /// Listens on an already bound socket.
+    func adopt(listenerFD: CInt, address: ResolvedAddress) {
+        let listener = Listener(fd: listenerFD, address: address, base: base) { [unowned self] in
+            acceptConnections(on: listenerFD)
+        }
+        listeners.append(listener)
+    }
+
+    /// Runs the loop until the worker has drained; returns on its own thread.
+    func run() {
+        event_base_loop(base, 0)
+        for pool in idleUpstreams.values { for upstream in pool { upstream.close() } }
+        idleUpstreams.removeAll()
+        for client in clients.values { client.close() }
+        graveyard.removeAll()
+    }
+
+    // MARK: - Cross-thread work
+
+    /// Runs `job` on this worker's thread on its next loop turn.
+    func post(_ job: @escaping @Sendable (Worker) -> Void) {
+        mailbox.withLock { $0.append(job) }
+        wakeEvent?.activate()
+    }
+
+    private func runMailbox() {
+        let jobs = mailbox.withLock { jobs in
+            let taken = jobs
+            jobs.removeAll()
+            return taken
+        }
+        for job in jobs { job(self) }
+    }
+
+    // MARK: - Configuration
+
+    /// Swaps in a new configuration for requests that start from now on.
+    func installRuntime(_ runtime: Runtime) {
+        let previous = self.balancers
+        self.runtime = runtime
+        balancers = [:]
+        for (name, group) in runtime.groups {
+            if let old = previous[name], old.servers == group.servers {
+                balancers[name] = old
+            } else {
+                balancers[name] = SmoothWeightedBalancer(servers: group.servers)
+            }
+        }
+    }
+
+    func pickServer(in group: BackendGroup, excluding tried: [Int]) -> UpstreamServer? {
+        balancers[group.name]?.pick(where: { !tried.contains($0.id) })
+    }
+
+    // MARK: - Connections
+
+    private func acceptConnections(on listenerFD: CInt) {
+        for _ in 0..<64 {
+            guard clients.count < maxClients else {
+                for listener in listeners { listener.pause() }
+                return
+            }
+            let accepted: (fd: CInt, peer: ResolvedAddress)?
+            do {
+                accepted = try Socket.accept(listenerFD)
+            } catch {
+                if error.errno == EMFILE || error.errno == ENFILE || error.errno == ENOBUFS || error.errno == ENOMEM {
+                    // Out of descriptors: stop accepting for a moment instead of spinning on the
+                    // ready listener; connections closing in between free some up.
+                    for listener in listeners { listener.pause() }
+                    resumeAcceptTimer?.add(timeout: .milliseconds(100))
+                    Log.error("\(error); pausing accept for 100ms")
+                }
+                return
+            }
+            guard let (fd, peer) = accepted else { return }
+            Socket.setNoDelay(fd)
+            let client = ClientConnection(worker: self, fd: fd, peer: peer.host)
+            clients[ObjectIdentifier(client)] = client
+            client.start()
+        }
+    }
+
+    private func resumeAccepting() {
+        guard !isDraining, clients.count < maxClients else { return }
+        for listener in listeners { listener.resume() }
+    }
+
+    /// Called by a client connection once it has closed its socket.
+    func clientClosed(_ client: ClientConnection) {
+        guard let removed = clients.removeValue(forKey: ObjectIdentifier(client)) else { return }
+        retire(removed)
+        if isDraining {
+            if clients.isEmpty { event_base_loopexit(base, nil) }
+        } else if clients.count < maxClients {
+            for listener in listeners { listener.resume() }
+        }
+    }
+
+    /// Keeps `object` alive until the next loop turn, so a connection closed inside one of its own
+    /// callbacks is not freed while the callback still runs.
+    func retire(_ object: AnyObject) {
+        graveyard.append(object)
+        reaperEvent?.activate()
+    }
+
+    // MARK: - Upstream keep-alive pool
+
+    func takeIdleUpstream(group: BackendGroup, server: UpstreamServer) -> UpstreamConnection? {
+        let key = PoolKey(group: group.name, server: server.id)
+        while let upstream = idleUpstreams[key]?.popLast() {
+            if upstream.isUsable { return upstream }
+        }
+        return nil
+    }
+
+    /// Keeps a connection whose exchange ended cleanly, up to the group's `keepalive` count.
+    func park(_ upstream: UpstreamConnection, group: BackendGroup) {
+        let key = PoolKey(group: group.name, server: upstream.server.id)
+        guard !isDraining, (idleUpstreams[key]?.count ?? 0) < group.settings.keepalive else {
+            upstream.close()
+            return
+        }
+        upstream.parkIdle { [unowned self] closed in
+            idleUpstreams[key]?.removeAll { $0 === closed }
+        }
+        idleUpstreams[key, default: []].append(upstream)
+    }
+
+    // MARK: - Time
+
+    /// The Date field value for now, from the loop's cached clock.
+    var dateString: String {
+        var now = timeval()
+        event_base_gettimeofday_cached(base, &now)
+        return httpDate.string(at: now.tv_sec)
+    }
+
+    // MARK: - Drain
+
+    /// Stops accepting, closes idle connections, lets requests in flight finish, and ends the loop
+    /// when the last connection is gone or `timeout` has passed.
+    func beginDrain(timeout: Duration) {
+        guard !isDraining else { return }
+        isDraining = true
+        for listener in listeners { listener.close() }
+        listeners.removeAll()
+        for pool in idleUpstreams.values { for upstream in pool { upstream.close() } }
+        idleUpstreams.removeAll()
+        for client in Array(clients.values) { client.drain() }
+        if clients.isEmpty {
+            event_base_loopexit(base, nil)
+            return
+        }
+        drainTimer = IOEvent(base: base, fd: -1, events: 0) { [unowned self] _ in
+            Log.info("worker \(index): shutdown_timeout reached with \(clients.count) connection(s) open")
+            event_base_loopbreak(base)
+        }
+        drainTimer?.add(timeout: timeout)
+    }
+}

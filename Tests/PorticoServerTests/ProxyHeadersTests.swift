@@ -1,0 +1,96 @@
+import PorticoHTTP
+import Testing
+
+@testable import PorticoServer
+
+@Suite struct ProxyHeadersTests {
+    private func parse(_ text: String) throws -> RequestHead {
+        var parser = RequestParser(limits: ParseLimits())
+        let bytes = Array(text.utf8)
+        let result = try bytes.withUnsafeBytes { try parser.parse($0) }
+        guard case .head(let head, _) = result else { throw ParseIncomplete() }
+        return head
+    }
+
+    private struct ParseIncomplete: Error {}
+
+    private func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
+
+    @Test func hopByHopFieldsAndThoseNamedInConnectionAreRemoved() throws {
+        let request = try parse(
+            "GET /a?b HTTP/1.1\r\nHost: shop.example\r\nConnection: keep-alive, X-Secret\r\nX-Secret: 1\r\n"
+                + "Keep-Alive: timeout=5\r\nTE: trailers\r\nUpgrade: websocket\r\nProxy-Connection: close\r\nAccept: */*\r\n\r\n"
+        )
+        let head = text(ProxyHeaders.upstreamRequest(request, clientAddress: "10.0.0.7", answeredContinue: false))
+        #expect(head.hasPrefix("GET /a?b HTTP/1.1\r\n"))
+        for gone in ["Connection", "X-Secret", "Keep-Alive", "TE:", "Upgrade", "Proxy-Connection"] {
+            #expect(!head.contains(gone), "\(gone) should not be forwarded")
+        }
+        #expect(head.contains("Accept: */*\r\n"))
+        #expect(head.contains("Via: 1.1 portico\r\n"))
+    }
+
+    @Test func forwardingFieldsAreAppendedOrSetByTheProxy() throws {
+        let request = try parse(
+            "GET / HTTP/1.1\r\nHost: shop.example\r\nX-Forwarded-For: 192.0.2.1\r\nX-Forwarded-Host: evil.example\r\n"
+                + "X-Forwarded-Proto: https\r\nVia: 1.0 edge\r\n\r\n"
+        )
+        let head = text(ProxyHeaders.upstreamRequest(request, clientAddress: "10.0.0.7", answeredContinue: false))
+        #expect(head.contains("X-Forwarded-For: 192.0.2.1, 10.0.0.7\r\n"))
+        #expect(head.contains("X-Forwarded-Host: shop.example\r\n"))
+        #expect(!head.contains("evil.example"))
+        #expect(head.contains("X-Forwarded-Proto: http\r\n"))
+        #expect(head.contains("Via: 1.0 edge, 1.1 portico\r\n"))
+    }
+
+    @Test func absoluteFormTargetBecomesOriginFormWithItsHost() throws {
+        let request = try parse("GET http://example.com:8080/x?y HTTP/1.1\r\nHost: other\r\n\r\n")
+        let head = text(ProxyHeaders.upstreamRequest(request, clientAddress: "127.0.0.1", answeredContinue: false))
+        #expect(head.hasPrefix("GET /x?y HTTP/1.1\r\n"))
+        #expect(head.contains("Host: example.com:8080\r\n"))
+        #expect(!head.contains("Host: other"))
+    }
+
+    @Test func continueExpectationIsNotForwardedWhenTheProxyAnsweredIt() throws {
+        let request = try parse("POST /u HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n")
+        let answered = text(ProxyHeaders.upstreamRequest(request, clientAddress: "127.0.0.1", answeredContinue: true))
+        #expect(!answered.contains("Expect"))
+        #expect(answered.contains("Content-Length: 3\r\n"))
+    }
+
+    @Test func chunkedRequestIsForwardedChunked() throws {
+        let request = try parse("POST /u HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n")
+        let head = text(ProxyHeaders.upstreamRequest(request, clientAddress: "127.0.0.1", answeredContinue: false))
+        #expect(head.contains("Transfer-Encoding: chunked\r\n"))
+        #expect(!head.contains("Content-Length"))
+    }
+
+    @Test func responseToAnOldClientIsDelimitedByClose() {
+        var headers = HTTPHeaders()
+        headers.add("Transfer-Encoding", "chunked")
+        headers.add("Connection", "keep-alive")
+        var response = ResponseHead(version: .http11, status: 200, reason: "OK", headers: headers)
+        response.framing = .chunked
+        let framing = ProxyHeaders.clientFraming(for: response, clientVersion: .http10)
+        #expect(framing == .untilClose)
+        let head = text(
+            ProxyHeaders.clientResponse(
+                response, framing: framing, keepAlive: false, clientVersion: .http10, date: "Fri, 04 Dec 2026 10:00:00 GMT")
+        )
+        #expect(!head.contains("Transfer-Encoding"))
+        #expect(head.contains("Connection: close\r\n"))
+        #expect(head.contains("Date: Fri, 04 Dec 2026 10:00:00 GMT\r\n"))
+        #expect(head.contains("Via: 1.1 portico\r\n"))
+    }
+
+    @Test func responseWithoutLengthIsChunkedForAnHTTP11Client() {
+        var response = ResponseHead(version: .http10, status: 200, reason: "OK", headers: HTTPHeaders())
+        response.framing = .untilClose
+        let framing = ProxyHeaders.clientFraming(for: response, clientVersion: .http11)
+        #expect(framing == .chunked)
+        let head = text(
+            ProxyHeaders.clientResponse(response, framing: framing, keepAlive: true, clientVersion: .http11, date: "d"))
+        #expect(head.hasPrefix("HTTP/1.1 200 OK\r\n"))
+        #expect(head.contains("Transfer-Encoding: chunked\r\n"))
+    }
+}
