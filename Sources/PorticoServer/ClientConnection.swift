@@ -490,8 +490,10 @@ final class ClientConnection: UpstreamConnectionDelegate {
     private func enterIdle() {
         phase = .idle
         setTimer(.idle, runtime.config.timeouts.clientIdle)
-        runtime = worker.runtime
-        parser = RequestParser(limits: runtime.parseLimits)
+        if worker.runtime !== runtime {
+            runtime = worker.runtime
+            parser = RequestParser(limits: runtime.parseLimits)
+        }
         updateReading()
     }
 
@@ -511,7 +513,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
         }
         if output.isEmpty {
             setWriting(false)
-            if timerKind == .send { setTimer(.none, nil) }
+            if timerKind == .send { restorePhaseTimer() }
             if case .closing = phase { startLingering() }
         } else {
             setWriting(true)
@@ -578,6 +580,17 @@ final class ClientConnection: UpstreamConnectionDelegate {
             timer?.delete()
         }
         timerKind = kind
+    }
+
+    /// After a pending write completed, the timer goes back to what the phase waits for.
+    private func restorePhaseTimer() {
+        switch phase {
+        case .idle: setTimer(.idle, runtime.config.timeouts.clientIdle)
+        case .head: setTimer(.header, runtime.config.timeouts.clientHeader)
+        case .active(let exchange) where !exchange.requestBodyDone:
+            setTimer(.body, runtime.config.timeouts.clientIdle)
+        case .active, .closing, .lingering, .closed: setTimer(.none, nil)
+        }
     }
 
     private func timedOut() {

@@ -18,10 +18,10 @@ enum ProxyHeaders {
         headers.remove("X-Forwarded-Proto")
         headers.remove("X-Forwarded-Host")
         if answeredContinue { headers.remove("Expect") }
+        // Host is restated from the parsed request: an absolute-form target overrides the field
+        // (RFC 9112 §3.2.2), and `Connection: host` must not make the request lose it.
         let host = request.host ?? ""
-        if request.target.first != "/" && request.target != "*", !host.isEmpty {
-            headers.set("Host", host)
-        }
+        if !host.isEmpty { headers.set("Host", host) }
         switch request.framing {
         case .length(let length):
             headers.set("Content-Length", String(length))

@@ -21,6 +21,11 @@ public final class Server {
     public func run() throws -> Int32 {
         evthread_use_pthreads()
         signal(SIGPIPE, SIG_IGN)
+        // A parent may start us with signals blocked (Foundation's Process does); SIGTERM and
+        // SIGHUP would then never reach the loop. Threads created below inherit this mask.
+        var unblocked = sigset_t()
+        sigemptyset(&unblocked)
+        pthread_sigmask(SIG_SETMASK, &unblocked, nil)
         let config = runtime.config
         let count = config.workers ?? max(1, Int(sysconf(CInt(_SC_NPROCESSORS_ONLN))))
         let perWorker = max(1, (config.limits.maxConnections + count - 1) / count)
@@ -105,10 +110,12 @@ private func startThread(_ body: @escaping () -> Void) throws -> pthread_t {
     }
     var thread = pthread_t()
     let context = Unmanaged.passRetained(Box(body)).toOpaque()
-    let status = pthread_create(&thread, nil, { context in
-        Unmanaged<Box>.fromOpaque(context!).takeRetainedValue().body()
-        return nil
-    }, context)
+    let status = pthread_create(
+        &thread, nil,
+        { context in
+            Unmanaged<Box>.fromOpaque(context!).takeRetainedValue().body()
+            return nil
+        }, context)
     guard status == 0 else { throw SystemError(errno: status, operation: "pthread_create") }
     return thread
 }

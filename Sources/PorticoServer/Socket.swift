@@ -6,7 +6,11 @@ enum Socket {
     /// A non-blocking listening socket with SO_REUSEPORT, so every worker can own one on the same
     /// port and the kernel spreads connections between them.
     static func listen(on address: ResolvedAddress, backlog: CInt = 511) throws(SystemError) -> CInt {
-        let fd = try syscall("socket") { socket(address.family, CInt(SOCK_STREAM.rawValue) | CInt(SOCK_NONBLOCK.rawValue) | CInt(SOCK_CLOEXEC.rawValue), 0) }
+        let fd = try syscall("socket") {
+            socket(
+                address.family, CInt(SOCK_STREAM.rawValue) | CInt(SOCK_NONBLOCK.rawValue) | CInt(SOCK_CLOEXEC.rawValue),
+                0)
+        }
         do throws(SystemError) {
             try setOption(fd, SOL_SOCKET, SO_REUSEADDR, 1)
             try setOption(fd, SOL_SOCKET, SO_REUSEPORT, 1)
@@ -27,7 +31,9 @@ enum Socket {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         try withUnsafeMutableBytes(of: &storage) { raw throws(SystemError) in
-            try syscall("getsockname") { getsockname(fd, raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), &length) }
+            try syscall("getsockname") {
+                getsockname(fd, raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), &length)
+            }
         }
         return ResolvedAddress(storage: storage, length: length)
     }
@@ -37,7 +43,9 @@ enum Socket {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let fd = withUnsafeMutableBytes(of: &storage) { raw in
-            portico_accept4(listener, raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), &length, CInt(SOCK_NONBLOCK.rawValue) | CInt(SOCK_CLOEXEC.rawValue))
+            portico_accept4(
+                listener, raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), &length,
+                CInt(SOCK_NONBLOCK.rawValue) | CInt(SOCK_CLOEXEC.rawValue))
         }
         if fd < 0 {
             let code = errno
@@ -49,7 +57,11 @@ enum Socket {
 
     /// Starts a non-blocking connect; true when it completed at once, false when in progress.
     static func connect(to address: ResolvedAddress) throws(SystemError) -> (fd: CInt, connected: Bool) {
-        let fd = try syscall("socket") { socket(address.family, CInt(SOCK_STREAM.rawValue) | CInt(SOCK_NONBLOCK.rawValue) | CInt(SOCK_CLOEXEC.rawValue), 0) }
+        let fd = try syscall("socket") {
+            socket(
+                address.family, CInt(SOCK_STREAM.rawValue) | CInt(SOCK_NONBLOCK.rawValue) | CInt(SOCK_CLOEXEC.rawValue),
+                0)
+        }
         try? setOption(fd, CInt(IPPROTO_TCP), TCP_NODELAY, 1)
         let result = address.withSockaddr { pointer, length in Glibc.connect(fd, pointer, length) }
         if result == 0 { return (fd, true) }

@@ -1,3 +1,4 @@
+import CLibevent
 import Glibc
 import PorticoConfig
 
@@ -11,7 +12,7 @@ struct ResolvedAddress: Sendable {
     /// reload thread, never on an event loop.
     init(_ address: SocketAddress) throws(SystemError) {
         var hints = addrinfo()
-        hints.ai_socktype = CInt(Glibc.SOCK_STREAM.rawValue)
+        hints.ai_socktype = CInt(SOCK_STREAM.rawValue)
         hints.ai_flags = AI_ADDRCONFIG | AI_NUMERICSERV
         var list: UnsafeMutablePointer<addrinfo>?
         let host = address.host == "*" ? "0.0.0.0" : address.host
@@ -23,7 +24,8 @@ struct ResolvedAddress: Sendable {
         storage = sockaddr_storage()
         length = first.pointee.ai_addrlen
         withUnsafeMutableBytes(of: &storage) { target in
-            target.copyMemory(from: UnsafeRawBufferPointer(start: first.pointee.ai_addr, count: Int(first.pointee.ai_addrlen)))
+            target.copyMemory(
+                from: UnsafeRawBufferPointer(start: first.pointee.ai_addr, count: Int(first.pointee.ai_addrlen)))
         }
     }
 

@@ -50,7 +50,8 @@ final class UpstreamConnection {
     private var onIdleClose: ((UpstreamConnection) -> Void)?
 
     /// Starts connecting; the failure, if immediate, arrives through the delegate on return.
-    init(worker: Worker, server: UpstreamServer, address: ResolvedAddress, connectTimeout: Duration) throws(SystemError) {
+    init(worker: Worker, server: UpstreamServer, address: ResolvedAddress, connectTimeout: Duration) throws(SystemError)
+    {
         self.worker = worker
         self.server = server
         let (fd, connected) = try Socket.connect(to: address)

@@ -75,7 +75,8 @@ import Testing
         #expect(framing == .untilClose)
         let head = text(
             ProxyHeaders.clientResponse(
-                response, framing: framing, keepAlive: false, clientVersion: .http10, date: "Fri, 04 Dec 2026 10:00:00 GMT")
+                response, framing: framing, keepAlive: false, clientVersion: .http10,
+                date: "Fri, 04 Dec 2026 10:00:00 GMT")
         )
         #expect(!head.contains("Transfer-Encoding"))
         #expect(head.contains("Connection: close\r\n"))

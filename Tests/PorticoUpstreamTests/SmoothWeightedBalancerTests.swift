@@ -4,7 +4,8 @@ import Testing
 @Suite struct SmoothWeightedBalancerTests {
     private func servers(_ weights: [Int], backup: Set<Int> = []) -> [UpstreamServer] {
         weights.enumerated().map { index, weight in
-            UpstreamServer(id: index, host: "127.0.0.1", port: 9000 + index, weight: weight, backup: backup.contains(index))
+            UpstreamServer(
+                id: index, host: "127.0.0.1", port: 9000 + index, weight: weight, backup: backup.contains(index))
         }
     }
 

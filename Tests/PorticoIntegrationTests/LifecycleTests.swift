@@ -1,0 +1,76 @@
+import Foundation
+import Glibc
+import Testing
+
+/// Starting and stopping the binary: the ready line, config errors, graceful stop on SIGTERM.
+@Suite("Lifecycle", .timeLimit(.minutes(1)))
+struct LifecycleTests {
+    @Test func binarySitsNextToTheTestBundle() {
+        #expect(FileManager.default.isExecutableFile(atPath: PorticoProcess.binaryURL.path))
+    }
+
+    @Test func invalidConfigFailsWithFileLineColumn() throws {
+        do {
+            let proxy = try PorticoProcess(config: "workers two;\n")
+            proxy.stop()
+            Issue.record("portico started with an invalid config")
+        } catch let error as HarnessError {
+            guard case .processFailed(_, let stderr) = error else { throw error }
+            #expect(stderr.contains("proxy.conf:2:"), "no FILE:LINE:COL location in: \(stderr)")
+        }
+    }
+
+    @Test func gracefulStopExitsZero() throws {
+        let origin = try ScriptedOrigin.responding()
+        defer { origin.stop() }
+        let proxy = try PorticoProcess(ProxyConfig(origin: origin.port))
+        defer { proxy.stop() }
+
+        #expect(try RawClient.request(port: proxy.port, Wire.get("/")).status == 200)
+        #expect(proxy.stop() == 0)
+    }
+
+    @Test func gracefulStopClosesIdleConnections() throws {
+        let origin = try ScriptedOrigin.responding()
+        defer { origin.stop() }
+        let proxy = try PorticoProcess(ProxyConfig(origin: origin.port))
+        defer { proxy.stop() }
+
+        let idle = try RawClient(port: proxy.port)
+        try idle.send(Wire.get("/"))
+        #expect(try idle.readResponse().status == 200)
+        let stopwatch = Stopwatch()
+        #expect(proxy.stop() == 0)
+        #expect(stopwatch.seconds < 5, "an idle keep-alive connection held up the stop")
+        #expect(idle.isClosed(within: 1))
+    }
+
+    @Test func inFlightRequestFinishesDuringGracefulStop() throws {
+        let received = Barrier(name: "origin received")
+        let release = Barrier(name: "release response")
+        let origin = try ScriptedOrigin { _, connection in
+            received.arrive()
+            try connection.wait(release)
+            try connection.respond(body: "finished")
+        }
+        defer { origin.stop() }
+        let proxy = try PorticoProcess(ProxyConfig(origin: origin.port))
+        defer { proxy.stop() }
+
+        let client = try RawClient(port: proxy.port)
+        try client.send(Wire.get("/in-flight"))
+        try received.wait()
+        proxy.kill(SIGTERM)
+        // Stopped accepting: new connections are refused (polled, under a deadline).
+        let refusing = Deadline.after(5)
+        while !refusing.hasPassed, (try? RawClient(port: proxy.port, connectTimeout: 0.5)) != nil {
+            usleep(20_000)
+        }
+        #expect(!refusing.hasPassed, "still accepting connections 5 s after SIGTERM")
+        release.arrive()
+        let response = try client.readResponse()
+        #expect(response.status == 200)
+        #expect(response.bodyText == "finished")
+        #expect(proxy.waitForExit(timeout: 10) == 0)
+    }
+}
