@@ -192,7 +192,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
         let settings = exchange.group.settings
         let upstream: UpstreamConnection
         var reused = false
-        if unsent == nil, let idle = worker.takeIdleUpstream(group: exchange.group, server: server) {
+        if unsent == nil, let idle = worker.takeIdleUpstream(server: server) {
             upstream = idle
             reused = true
         } else {

@@ -26,9 +26,16 @@ final class Worker: @unchecked Sendable {
     private let maxClients: Int
     private var httpDate = HTTPDate()
 
+    /// Idle connections are pooled by server address, not by position in a backend block: after a
+    /// reload, position 0 may be another server, and a connection must never be reused for it.
     private struct PoolKey: Hashable {
-        var group: String
-        var server: Int
+        var host: String
+        var port: Int
+
+        init(_ server: UpstreamServer) {
+            host = server.host
+            port = server.port
+        }
     }
 
     init(index: Int, runtime: Runtime, maxClients: Int) {
@@ -151,8 +158,8 @@ final class Worker: @unchecked Sendable {
 
     // MARK: - Upstream keep-alive pool
 
-    func takeIdleUpstream(group: BackendGroup, server: UpstreamServer) -> UpstreamConnection? {
-        let key = PoolKey(group: group.name, server: server.id)
+    func takeIdleUpstream(server: UpstreamServer) -> UpstreamConnection? {
+        let key = PoolKey(server)
         while let upstream = idleUpstreams[key]?.popLast() {
             if upstream.isUsable { return upstream }
         }
@@ -161,7 +168,7 @@ final class Worker: @unchecked Sendable {
 
     /// Keeps a connection whose exchange ended cleanly, up to the group's `keepalive` count.
     func park(_ upstream: UpstreamConnection, group: BackendGroup) {
-        let key = PoolKey(group: group.name, server: upstream.server.id)
+        let key = PoolKey(upstream.server)
         guard !isDraining, (idleUpstreams[key]?.count ?? 0) < group.settings.keepalive else {
             upstream.close()
             return

@@ -120,12 +120,15 @@ final class OriginConnection {
     /// Blocks until `barrier` opens; gives up early when the origin stops.
     func wait(_ barrier: Barrier, timeout: Double = 10) throws {
         let deadline = Deadline.after(timeout)
-        while !barrier.isOpen {
-            if state.isStopped {
-                throw HarnessError.closed(waitingFor: "barrier \(barrier.name): origin stopped", received: [])
+        while true {
+            do {
+                return try barrier.wait(timeout: min(0.05, deadline.remainingSeconds))
+            } catch let timedOut as Barrier.TimedOut {
+                if deadline.hasPassed { throw timedOut }
+                if state.isStopped {
+                    throw HarnessError.closed(waitingFor: "barrier \(barrier.name): origin stopped", received: [])
+                }
             }
-            if deadline.hasPassed { throw Barrier.TimedOut(name: barrier.name, arrived: -1, count: barrier.count) }
-            try? barrier.wait(timeout: 0.05)
         }
     }
 
