@@ -72,13 +72,24 @@ enum ASCII {
         return bit & UInt64(~byte >> 7) != 0
     }
 
-    /// Case-insensitive (ASCII only) comparison of two strings, as field names compare
-    /// (RFC 9110 §5.1).
-    static func equalsIgnoringCase(_ a: String, _ b: String) -> Bool {
-        let a = a.utf8
-        let b = b.utf8
+    /// Case-insensitive (ASCII only) comparison, as field names compare (RFC 9110 §5.1): bytes
+    /// outside A-Z and a-z must be equal.
+    @inline(__always)
+    static func equalsIgnoringCase(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
         guard a.count == b.count else { return false }
-        return a.elementsEqual(b) { lowercased($0) == lowercased($1) }
+        for index in 0..<a.count where lowercased(a[index]) != lowercased(b[index]) { return false }
+        return true
+    }
+
+    /// Whether `bytes`, lowercased over ASCII, equals `lowercaseName` exactly. Unlike
+    /// `bytes(_:equalLowercase:)` this holds for any bytes, not only tchar: names built by hand
+    /// reach it too.
+    @inline(__always)
+    static func equalsIgnoringCase(_ bytes: UnsafeRawBufferPointer, lowercase lowercaseName: StaticString) -> Bool {
+        guard bytes.count == lowercaseName.utf8CodeUnitCount else { return false }
+        let name = lowercaseName.utf8Start
+        for index in 0..<bytes.count where lowercased(bytes[index]) != name[index] { return false }
+        return true
     }
 
     /// Whether `bytes` equals `lowercaseName` ignoring ASCII case. `lowercaseName` must be

@@ -29,15 +29,20 @@ public struct HTTPVersion: Sendable, Equatable, Hashable, CustomStringConvertibl
         self.init(major: Int(b[5] &- 0x30), minor: Int(b[7] &- 0x30))
     }
 
-    /// Appends the wire form, without the string interpolation for the two versions in use.
-    func append(to out: inout [UInt8]) {
-        out.append(contentsOf: "HTTP/".utf8)
+    /// Bytes of the wire form: 8 for the versions in use.
+    var wireCount: Int {
+        (0...9).contains(major) && (0...9).contains(minor) ? 8 : description.utf8.count
+    }
+
+    /// Writes the wire form, without the string interpolation for the two versions in use.
+    func write(to writer: inout ByteWriter) {
         if (0...9).contains(major) && (0...9).contains(minor) {
-            out.append(0x30 + UInt8(major))
-            out.append(UInt8(ascii: "."))
-            out.append(0x30 + UInt8(minor))
+            writer.write(UInt8(ascii: "H"), UInt8(ascii: "T"))
+            writer.write(UInt8(ascii: "T"), UInt8(ascii: "P"))
+            writer.write(UInt8(ascii: "/"), 0x30 + UInt8(major))
+            writer.write(UInt8(ascii: "."), 0x30 + UInt8(minor))
         } else {
-            out.append(contentsOf: "\(major).\(minor)".utf8)
+            writer.write(description)
         }
     }
 }

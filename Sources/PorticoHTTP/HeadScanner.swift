@@ -4,8 +4,8 @@
 // input only grows at the end until a head is returned, so every offset found so far stays valid.
 // The scanner therefore keeps its place (`position`, the phase of the line it is in, the fields it
 // has already delimited) and each call looks only at the new bytes: a head dripped byte by byte
-// costs O(n) in total. Fields are kept as offsets; strings are built once, when the head is
-// complete.
+// costs O(n) in total. Fields are kept as offsets; when the head is complete, `HTTPHeaders` copies
+// the field section once and keeps offsets into it.
 //
 // The grammar is RFC 9112 §2.2 and §5, applied strictly, because a proxy that is more lenient
 // than the server behind it is how requests get smuggled:
@@ -84,7 +84,7 @@ struct HeadScanner: Sendable {
         self.startLineLimit = max(0, startLineLimit)
         self.startLineTooLong = startLineTooLong
         self.allowsLeadingEmptyLines = allowsLeadingEmptyLines
-        self.fieldBytesLimit = max(0, fieldBytesLimit)
+        self.fieldBytesLimit = Self.clampedFieldBytes(fieldBytesLimit)
         self.fieldCountLimit = max(0, fieldCountLimit)
         initialPhase = .startLine
         phase = .startLine
@@ -98,7 +98,7 @@ struct HeadScanner: Sendable {
         startLineLimit = 0
         startLineTooLong = .badRequestLine
         allowsLeadingEmptyLines = false
-        self.fieldBytesLimit = max(0, fieldBytesLimit)
+        self.fieldBytesLimit = Self.clampedFieldBytes(fieldBytesLimit)
         self.fieldCountLimit = max(0, fieldCountLimit)
         initialPhase = .lineStart
         phase = .lineStart
@@ -126,6 +126,7 @@ struct HeadScanner: Sendable {
             case .startLine:
                 // Control bytes other than CR and LF are left to the start-line parser.
                 let limitEnd = Self.offset(lineStart, plus: startLineLimit)
+                i = Self.skipWords(bytes, from: i, to: min(end, limitEnd), flagging: Self.lineEndCandidates)
                 while i < end {
                     let byte = bytes[i]
                     if byte == ASCII.cr || byte == ASCII.lf { break }
@@ -175,6 +176,7 @@ struct HeadScanner: Sendable {
 
             case .name:
                 let stop = min(end, fieldLimitEnd)
+                i = Self.skipWords(bytes, from: i, to: stop, flagging: Self.uncommonNameBytes)
                 while i < stop && ASCII.isTchar(bytes[i]) { i += 1 }
                 if i == end { return .needMore }
                 if i == stop { throw .headersTooLarge }
@@ -231,40 +233,92 @@ struct HeadScanner: Sendable {
         return phase == .done ? .end(consumed: i) : .needMore
     }
 
-    /// The fields found, as strings: each name and value is built once, straight from the bytes.
+    /// The fields found, copied out of `bytes` once; no string is built for them.
     func headers(_ bytes: UnsafeRawBufferPointer) -> HTTPHeaders {
-        var headers = HTTPHeaders()
-        headers.fields.reserveCapacity(fields.count)
-        for field in fields {
-            headers.fields.append(
-                HeaderField(
-                    name: Self.string(bytes, field.nameStart..<field.nameEnd),
-                    value: Self.string(bytes, field.valueStart..<field.valueEnd)
-                )
-            )
+        HTTPHeaders(bytes, fieldLines: fields)
+    }
+
+    // MARK: - A word at a time
+    //
+    // Names, values and start-lines are scanned eight bytes at a time while every byte is one
+    // that needs no further look, then byte by byte from the first byte that does. Each
+    // `flagging` function sets bit 7 of every byte of a little-endian word that the byte loop must
+    // see. They use the bit tricks of Hacker's Delight §6-1, which can also flag a byte *after* a
+    // truly flagged one (a borrow), never before it: so the lowest flag is exact, and the byte
+    // loop takes over there.
+
+    /// The first offset in `start..<stop` at or after which `flagging` flags a byte, or the
+    /// offset where fewer than eight bytes remain. The caller's byte loop goes on from there.
+    @inline(__always)
+    static func skipWords(
+        _ bytes: UnsafeRawBufferPointer,
+        from start: Int,
+        to stop: Int,
+        flagging flags: (UInt64) -> UInt64
+    ) -> Int {
+        guard let base = bytes.baseAddress else { return start }
+        var i = start
+        while i + 8 <= stop {
+            let flagged = flags(UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt64.self)))
+            if flagged != 0 { return i + flagged.trailingZeroBitCount >> 3 }
+            i += 8
         }
-        return headers
+        return i
+    }
+
+    private static let ones: UInt64 = 0x0101_0101_0101_0101
+    private static let highs: UInt64 = 0x8080_8080_8080_8080
+
+    /// Bytes below `limit` (at most 0x80).
+    @inline(__always)
+    private static func below(_ limit: UInt64, _ word: UInt64) -> UInt64 {
+        (word &- ones &* limit) & ~word & highs
+    }
+
+    /// Bytes equal to `byte`.
+    @inline(__always)
+    private static func equal(_ byte: UInt64, _ word: UInt64) -> UInt64 {
+        below(1, word ^ (ones &* byte))
+    }
+
+    /// CR, LF and the other bytes below 0x0E: where a start-line may end.
+    @inline(__always)
+    static func lineEndCandidates(_ word: UInt64) -> UInt64 {
+        below(0x0E, word)
+    }
+
+    /// Bytes that are not a letter, digit or "-", of which nearly every field name is made; the
+    /// other tchars, the colon and everything else go to the byte loop. Exact for every byte:
+    /// the sums below stay within their byte once bit 7 is cleared.
+    @inline(__always)
+    static func uncommonNameBytes(_ word: UInt64) -> UInt64 {
+        let ascii = word & ~highs
+        let lower = ascii | (ones &* 0x20)
+        let letter = (lower &+ ones &* (0x80 - 0x61)) & ~(lower &+ ones &* (0x80 - 0x7B))
+        let digit = (ascii &+ ones &* (0x80 - 0x30)) & ~(ascii &+ ones &* (0x80 - 0x3A))
+        let notDash = (ascii ^ (ones &* 0x2D)) &+ ones &* 0x7F
+        return (~(letter | digit | ~notDash) | word) & highs
+    }
+
+    /// Bytes a field value may not hold (RFC 9110 §5.5) plus HTAB: those below 0x20, and DEL.
+    /// CR ends the line.
+    @inline(__always)
+    static func fieldValueStops(_ word: UInt64) -> UInt64 {
+        below(0x20, word) | equal(0x7F, word)
+    }
+
+    /// Bytes that end or may not appear in a request-target (RFC 9112 §3.2): SP and other bytes
+    /// up to 0x20, DEL and above, and "#".
+    @inline(__always)
+    static func targetStops(_ word: UInt64) -> UInt64 {
+        below(0x21, word) | (((word & ~highs) &+ ones) | word) & highs | equal(0x23, word)
     }
 
     /// The first offset in `start..<stop` whose byte may not appear in a field value (CR ends the
-    /// line), or `stop`. Values are most of a head's bytes, so whole words are tested first: a word
-    /// passes when none of its bytes is below 0x20 or equal to 0x7F (the bit tricks of Hacker's
-    /// Delight §6-1 can report a false alarm, which only hands that word to the byte loop).
+    /// line), or `stop`. Values are most of a head's bytes, so whole words are tested first.
     @inline(__always)
     static func skipFieldValueBytes(_ bytes: UnsafeRawBufferPointer, from start: Int, to stop: Int) -> Int {
-        var i = start
-        if let base = bytes.baseAddress {
-            let ones: UInt64 = 0x0101_0101_0101_0101
-            let highs: UInt64 = 0x8080_8080_8080_8080
-            while i + 8 <= stop {
-                let word = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                let below20 = (word &- ones &* 0x20) & ~word & highs
-                let del = word ^ (ones &* 0x7F)
-                let isDEL = (del &- ones) & ~del & highs
-                if below20 | isDEL != 0 { break }
-                i += 8
-            }
-        }
+        var i = skipWords(bytes, from: start, to: stop, flagging: fieldValueStops)
         while i < stop && ASCII.isFieldValueByte(bytes[i]) { i += 1 }
         return i
     }
@@ -273,6 +327,12 @@ struct HeadScanner: Sendable {
     @inline(__always)
     static func string(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> String {
         String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+    }
+
+    /// A field-section limit the headers can hold: `HTTPHeaders` keeps 32-bit offsets, so a
+    /// configured limit over 2 GiB acts as 2 GiB (431 above it).
+    private static func clampedFieldBytes(_ limit: Int) -> Int {
+        min(max(0, limit), HTTPHeaders.maxStorageBytes)
     }
 
     /// `base + count`, saturating instead of trapping for limits near `Int.max`.

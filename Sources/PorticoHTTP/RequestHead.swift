@@ -36,23 +36,50 @@ public struct RequestHead: Sendable, Equatable {
         expectsContinue = false
     }
 
+    /// A parsed head, every property given at once.
+    init(
+        method: String,
+        target: String,
+        version: HTTPVersion,
+        headers: HTTPHeaders,
+        path: String,
+        host: String?,
+        framing: BodyFraming,
+        keepAlive: Bool,
+        expectsContinue: Bool
+    ) {
+        self.method = method
+        self.target = target
+        self.version = version
+        self.headers = headers
+        self.path = path
+        self.host = host
+        self.framing = framing
+        self.keepAlive = keepAlive
+        self.expectsContinue = expectsContinue
+    }
+
     /// `METHOD target HTTP/x.y\r\n`, each field as `name: value\r\n`, then `\r\n`.
     ///
     /// Writes the fields as they are; callers that take values from elsewhere than a parsed head
     /// must not put CR or LF in them.
     public func serialized() -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(method.utf8.count + target.utf8.count + headers.serializedSize + 14)
-        out.append(contentsOf: method.utf8)
-        out.append(ASCII.sp)
-        out.append(contentsOf: target.utf8)
-        out.append(ASCII.sp)
-        version.append(to: &out)
-        out.append(ASCII.cr)
-        out.append(ASCII.lf)
-        headers.append(to: &out)
-        out.append(ASCII.cr)
-        out.append(ASCII.lf)
-        return out
+        let size = method.utf8.count + target.utf8.count + version.wireCount + headers.serializedSize + 6
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: size) { scratch in
+            var out = ByteWriter(scratch)
+            write(to: &out)
+            return out.bytes(expecting: size)
+        }
+    }
+
+    private func write(to out: inout ByteWriter) {
+        out.write(method)
+        out.write(ASCII.sp)
+        out.write(target)
+        out.write(ASCII.sp)
+        version.write(to: &out)
+        out.write(ASCII.cr, ASCII.lf)
+        headers.write(to: &out)
+        out.write(ASCII.cr, ASCII.lf)
     }
 }

@@ -45,29 +45,34 @@ public struct RequestParser: Sendable {
                 line = try RequestLine(bytes, range)
             case .end(let consumed):
                 guard let line else { throw .badRequestLine }
-                let head = try makeHead(line, bytes)
+                let head = try Self.makeHead(line, fields: scanner.fields, bytes, bodyLimit: limits.body)
                 reset()
                 return .head(head, consumed: consumed)
             }
         }
     }
 
-    private func makeHead(_ line: RequestLine, _ bytes: UnsafeRawBufferPointer) throws(HTTPParseError) -> RequestHead {
-        let summary = try FieldSummary(fields: scanner.fields, bytes: bytes)
-        let headers = scanner.headers(bytes)
+    /// Static, with the field lines passed in, so that building a head does not copy the parser.
+    private static func makeHead(
+        _ line: RequestLine,
+        fields: [FieldLine],
+        _ bytes: UnsafeRawBufferPointer,
+        bodyLimit: Int64
+    ) throws(HTTPParseError) -> RequestHead {
+        let summary = try FieldSummary(fields: fields, bytes: bytes)
         let isHTTP11 = line.version.minor >= 1
 
         // RFC 9112 §3.2: 400 for an HTTP/1.1 request without Host, and for any request with
         // more than one Host line or an invalid Host value.
         if summary.hostCount > 1 { throw .multipleHost }
         if summary.hostCount == 0 && isHTTP11 { throw .missingHost }
-        var host = line.authority
+        var hostField: FieldLine?
         if let index = summary.hostIndex {
-            let field = scanner.fields[index]
+            let field = fields[index]
             for offset in field.valueStart..<field.valueEnd where !ASCII.isAuthorityByte(bytes[offset]) {
                 throw .invalidHost
             }
-            if host == nil { host = headers.fields[index].value }
+            hostField = field
         }
 
         let framing: BodyFraming
@@ -82,29 +87,53 @@ public struct RequestParser: Sendable {
             if summary.codingCount == 0 { throw .invalidTransferEncoding }
             framing = .chunked
         } else if let length = summary.contentLength {
-            if length > limits.body { throw .bodyTooLarge }
+            if length > bodyLimit { throw .bodyTooLarge }
             framing = .length(length)
         } else {
             framing = .none
         }
 
-        var head = RequestHead(method: line.method, target: line.target, version: line.version, headers: headers)
-        head.path = line.path
-        head.host = host
-        head.framing = framing
-        head.keepAlive = !summary.connectionClose && (isHTTP11 || summary.connectionKeepAlive)
-        head.expectsContinue = isHTTP11 && summary.expectsContinue
+        // Only a request that is accepted gets its strings and its copy of the fields.
+        let strings = line.strings(bytes)
+        var host = strings.authority
+        // RFC 9112 §3.2.2: with absolute-form (or CONNECT's authority-form), Host is ignored.
+        if host == nil, let hostField {
+            host = HeadScanner.string(bytes, hostField.valueStart..<hostField.valueEnd)
+        }
+        let head = RequestHead(
+            method: strings.method,
+            target: strings.target,
+            version: line.version,
+            headers: HTTPHeaders(bytes, fieldLines: fields),
+            path: strings.path,
+            host: host,
+            framing: framing,
+            keepAlive: !summary.connectionClose && (isHTTP11 || summary.connectionKeepAlive),
+            expectsContinue: isHTTP11 && summary.expectsContinue
+        )
         return head
     }
 }
 
-/// The parts of a request-line (RFC 9112 §3).
+/// The parts of a request-line (RFC 9112 §3), as ranges of the input. The line is checked when
+/// it arrives; its strings are made once, with the head.
 private struct RequestLine: Sendable {
-    var method: String
-    var target: String
+    var method: Range<Int>
+    var target: Range<Int>
     var version: HTTPVersion
-    var path: String
-    var authority: String?
+    var form: TargetForm
+
+    /// What the target gives besides itself (RFC 9112 §3.2).
+    enum TargetForm: Sendable {
+        /// origin-form or asterisk-form: the path is the target, and there is no authority.
+        case path
+        /// authority-form (CONNECT): the target is both path and authority.
+        case authority
+        /// absolute-form: the authority, and the path and query after it, as ranges of the
+        /// target. The path is "/" when that is empty, and gets a "/" in front when it starts
+        /// with "?".
+        case absolute(authority: Range<Int>, rest: Range<Int>)
+    }
 
     init(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) throws(HTTPParseError) {
         let end = range.upperBound
@@ -119,6 +148,7 @@ private struct RequestLine: Sendable {
 
         // request-target: visible ASCII only, no fragment (RFC 9112 §3.2, RFC 3986 §3).
         let targetStart = i
+        i = HeadScanner.skipWords(bytes, from: i, to: end, flagging: HeadScanner.targetStops)
         while i < end && bytes[i] != ASCII.sp {
             let byte = bytes[i]
             guard byte > 0x20 && byte < 0x7F && byte != UInt8(ascii: "#") else { throw .badTarget }
@@ -135,33 +165,53 @@ private struct RequestLine: Sendable {
         guard version.major == 1 else { throw .unsupportedVersion }
         self.version = version.minor > 1 ? .http11 : version
 
-        method = HeadScanner.string(bytes, methodRange)
-        target = HeadScanner.string(bytes, targetRange)
-        (path, authority) = try Self.form(
-            of: UnsafeRawBufferPointer(rebasing: bytes[targetRange]), method: method, target: target)
+        method = methodRange
+        target = targetRange
+        form = try Self.form(
+            of: UnsafeRawBufferPointer(rebasing: bytes[targetRange]),
+            method: UnsafeRawBufferPointer(rebasing: bytes[methodRange]))
     }
 
-    /// Which of the four forms of RFC 9112 §3.2 the target has, and the path and authority it
-    /// gives. Each method admits only its forms: CONNECT authority-form only (§3.2.3), asterisk
-    /// only with OPTIONS (§3.2.4), everything else origin- or absolute-form.
-    static func form(
-        of target: UnsafeRawBufferPointer,
-        method: String,
-        target string: String
-    ) throws(HTTPParseError) -> (path: String, authority: String?) {
-        if method == "CONNECT" {
+    /// The method, target, path and authority, each decoded once (the path and authority share
+    /// the target's string where they are the whole of it).
+    func strings(_ bytes: UnsafeRawBufferPointer) -> (method: String, target: String, path: String, authority: String?)
+    {
+        let method = HeadScanner.string(bytes, self.method)
+        let target = HeadScanner.string(bytes, self.target)
+        switch form {
+        case .path:
+            return (method, target, target, nil)
+        case .authority:
+            return (method, target, target, target)
+        case .absolute(let authority, let rest):
+            let targetBytes = UnsafeRawBufferPointer(rebasing: bytes[self.target])
+            let authorityString = HeadScanner.string(targetBytes, authority)
+            guard !rest.isEmpty else { return (method, target, "/", authorityString) }
+            let restString = HeadScanner.string(targetBytes, rest)
+            let path = targetBytes[rest.lowerBound] == UInt8(ascii: "?") ? "/" + restString : restString
+            return (method, target, path, authorityString)
+        }
+    }
+
+    /// Which of the four forms of RFC 9112 §3.2 the target has. Each method admits only its
+    /// forms: CONNECT authority-form only (§3.2.3), asterisk only with OPTIONS (§3.2.4),
+    /// everything else origin- or absolute-form.
+    static func form(of target: UnsafeRawBufferPointer, method: UnsafeRawBufferPointer) throws(HTTPParseError)
+        -> TargetForm
+    {
+        if Self.bytes(method, equal: "CONNECT") {
             // authority-form = uri-host ":" port
             guard Self.isAuthority(target, 0..<target.count) else { throw .badTarget }
             var colon = target.count - 1
             while colon >= 0 && target[colon] != ASCII.colon { colon -= 1 }
             guard colon > 0 && colon < target.count - 1 else { throw .badTarget }
             for offset in (colon + 1)..<target.count where !ASCII.isDigit(target[offset]) { throw .badTarget }
-            return (string, string)
+            return .authority
         }
-        if target[0] == UInt8(ascii: "/") { return (string, nil) }
+        if target[0] == UInt8(ascii: "/") { return .path }
         if target.count == 1 && target[0] == UInt8(ascii: "*") {
-            guard method == "OPTIONS" else { throw .badTarget }
-            return (string, nil)
+            guard Self.bytes(method, equal: "OPTIONS") else { throw .badTarget }
+            return .path
         }
         // absolute-form: "http://" or "https://" (case-insensitive), an authority with a
         // non-empty host and no userinfo (RFC 9110 §4.2.4), then the path and query.
@@ -182,10 +232,15 @@ private struct RequestLine: Sendable {
         guard authorityEnd > schemeEnd, target[schemeEnd] != ASCII.colon,
             Self.isAuthority(target, schemeEnd..<authorityEnd)
         else { throw .badTarget }
-        let authority = HeadScanner.string(target, schemeEnd..<authorityEnd)
-        if authorityEnd == target.count { return ("/", authority) }
-        let rest = HeadScanner.string(target, authorityEnd..<target.count)
-        return (target[authorityEnd] == UInt8(ascii: "?") ? "/" + rest : rest, authority)
+        return .absolute(authority: schemeEnd..<authorityEnd, rest: authorityEnd..<target.count)
+    }
+
+    /// Exact (case-sensitive) comparison: methods are case-sensitive (RFC 9110 §9.1).
+    private static func bytes(_ bytes: UnsafeRawBufferPointer, equal text: StaticString) -> Bool {
+        guard bytes.count == text.utf8CodeUnitCount else { return false }
+        let start = text.utf8Start
+        for index in 0..<bytes.count where bytes[index] != start[index] { return false }
+        return true
     }
 
     private static func isAuthority(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Bool {

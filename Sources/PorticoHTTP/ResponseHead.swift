@@ -22,26 +22,47 @@ public struct ResponseHead: Sendable, Equatable {
         keepAlive = true
     }
 
+    /// A parsed head, every property given at once.
+    init(
+        version: HTTPVersion,
+        status: Int,
+        reason: String,
+        headers: HTTPHeaders,
+        framing: BodyFraming,
+        keepAlive: Bool
+    ) {
+        self.version = version
+        self.status = status
+        self.reason = reason
+        self.headers = headers
+        self.framing = framing
+        self.keepAlive = keepAlive
+    }
+
     /// `HTTP/x.y status reason\r\n`, each field as `name: value\r\n`, then `\r\n`.
     public func serialized() -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(reason.utf8.count + headers.serializedSize + 18)
-        version.append(to: &out)
-        out.append(ASCII.sp)
-        if (100...999).contains(status) {
-            out.append(0x30 + UInt8(status / 100))
-            out.append(0x30 + UInt8(status / 10 % 10))
-            out.append(0x30 + UInt8(status % 10))
-        } else {
-            out.append(contentsOf: String(status).utf8)
+        let statusCount = (100...999).contains(status) ? 3 : String(status).utf8.count
+        let size = version.wireCount + statusCount + reason.utf8.count + headers.serializedSize + 6
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: size) { scratch in
+            var out = ByteWriter(scratch)
+            write(to: &out)
+            return out.bytes(expecting: size)
         }
-        out.append(ASCII.sp)
-        out.append(contentsOf: reason.utf8)
-        out.append(ASCII.cr)
-        out.append(ASCII.lf)
-        headers.append(to: &out)
-        out.append(ASCII.cr)
-        out.append(ASCII.lf)
-        return out
+    }
+
+    private func write(to out: inout ByteWriter) {
+        version.write(to: &out)
+        out.write(ASCII.sp)
+        if (100...999).contains(status) {
+            out.write(0x30 + UInt8(status / 100))
+            out.write(0x30 + UInt8(status / 10 % 10), 0x30 + UInt8(status % 10))
+        } else {
+            out.write(String(status))
+        }
+        out.write(ASCII.sp)
+        out.write(reason)
+        out.write(ASCII.cr, ASCII.lf)
+        headers.write(to: &out)
+        out.write(ASCII.cr, ASCII.lf)
     }
 }

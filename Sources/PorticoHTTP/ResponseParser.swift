@@ -47,19 +47,21 @@ public struct ResponseParser: Sendable {
                 line = try StatusLine(bytes, range)
             case .end(let consumed):
                 guard let line else { throw .badStatusLine }
-                let head = try makeHead(line, bytes, requestMethod: requestMethod)
+                let head = try Self.makeHead(line, fields: scanner.fields, bytes, requestMethod: requestMethod)
                 reset()
                 return .head(head, consumed: consumed)
             }
         }
     }
 
-    private func makeHead(
+    /// Static, with the field lines passed in, so that building a head does not copy the parser.
+    private static func makeHead(
         _ line: StatusLine,
+        fields: [FieldLine],
         _ bytes: UnsafeRawBufferPointer,
         requestMethod: String
     ) throws(HTTPParseError) -> ResponseHead {
-        let summary = try FieldSummary(fields: scanner.fields, bytes: bytes)
+        let summary = try FieldSummary(fields: fields, bytes: bytes)
         let isHTTP11 = line.version.minor >= 1
         if summary.hasTransferEncoding {
             if !isHTTP11 { throw .transferEncodingInHTTP10 }
@@ -80,22 +82,25 @@ public struct ResponseParser: Sendable {
             framing = .untilClose
         }
 
-        var head = ResponseHead(
-            version: line.version, status: status, reason: line.reason, headers: scanner.headers(bytes))
-        head.framing = framing
-        head.keepAlive =
-            framing != .untilClose && !isTunnel && !summary.connectionClose
-            && (isHTTP11 || summary.connectionKeepAlive)
-        return head
+        return ResponseHead(
+            version: line.version,
+            status: status,
+            reason: HeadScanner.string(bytes, line.reason),
+            headers: HTTPHeaders(bytes, fieldLines: fields),
+            framing: framing,
+            keepAlive: framing != .untilClose && !isTunnel && !summary.connectionClose
+                && (isHTTP11 || summary.connectionKeepAlive)
+        )
     }
 }
 
 /// The parts of a status-line: `HTTP-version SP status-code SP [ reason-phrase ]` (RFC 9112 §4).
-/// A missing reason, with or without the SP before it, is accepted.
+/// A missing reason, with or without the SP before it, is accepted. The reason is kept as a range
+/// of the input until the head is complete.
 private struct StatusLine: Sendable {
     var version: HTTPVersion
     var status: Int
-    var reason: String
+    var reason: Range<Int>
 
     init(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) throws(HTTPParseError) {
         let start = range.lowerBound
@@ -109,12 +114,12 @@ private struct StatusLine: Sendable {
         guard status >= 100 else { throw .badStatusLine }
         self.version = version.minor > 1 ? .http11 : version
         guard range.count > 12 else {
-            reason = ""
+            reason = range.upperBound..<range.upperBound
             return
         }
         guard bytes[start + 12] == ASCII.sp else { throw .badStatusLine }
         let reasonRange = (start + 13)..<range.upperBound
         for offset in reasonRange where !ASCII.isFieldValueByte(bytes[offset]) { throw .badStatusLine }
-        reason = HeadScanner.string(bytes, reasonRange)
+        reason = reasonRange
     }
 }

@@ -17,8 +17,8 @@ final class ClientConnection: UpstreamConnectionDelegate {
         case idle
         /// Part of a request head has arrived.
         case head
-        /// A request is with a backend.
-        case active(Exchange)
+        /// A request is with a backend: `exchange` holds it.
+        case active
         /// The last response is being flushed; then the write side is shut down.
         case closing
         /// Write side shut; unread input is drained briefly so the peer sees our response, not
@@ -30,7 +30,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
     private enum TimerKind { case none, idle, header, body, send, linger }
 
     private static let pipelineLimit = 64 * 1024
-    private static let lingerTime: Duration = .seconds(2)
+    private static let lingerTime = timeval(tv_sec: 2, tv_usec: 0)
 
     private unowned let worker: Worker
     private let fd: CInt
@@ -38,9 +38,14 @@ final class ClientConnection: UpstreamConnectionDelegate {
     private let input = EventBuffer()
     private let output = EventBuffer()
     private var readEvent: IOEvent?
+    /// Armed while reading is paused, to learn that the client went away (EV_CLOSED, i.e.
+    /// EPOLLRDHUP) without reading what backpressure holds back.
+    private var closedEvent: IOEvent?
     private var writeEvent: IOEvent?
     private var timer: IOEvent?
     private var phase: Phase = .idle
+    /// The request in flight, set exactly while the phase is `.active`.
+    private var exchange: Exchange?
     private var timerKind: TimerKind = .none
     private var parser: RequestParser
     private var runtime: Runtime
@@ -63,6 +68,9 @@ final class ClientConnection: UpstreamConnectionDelegate {
         }
         writeEvent = IOEvent(base: worker.base, fd: fd, events: Int16(EV_WRITE | EV_PERSIST)) { [unowned self] _ in
             flush()
+        }
+        closedEvent = IOEvent(base: worker.base, fd: fd, events: Int16(EV_CLOSED | EV_PERSIST)) { [unowned self] _ in
+            peerHungUp()
         }
         timer = IOEvent(base: worker.base, fd: -1, events: 0) { [unowned self] _ in timedOut() }
         enterIdle()
@@ -100,13 +108,28 @@ final class ClientConnection: UpstreamConnectionDelegate {
         process()
     }
 
+    /// The client shut its side while reading was paused. With bytes still unread it may just have
+    /// finished sending (a half-close): they are read when reading resumes. With none left, it is
+    /// gone, and an upload it left unfinished must not reach the backend as if complete.
+    private func peerHungUp() {
+        closedEvent?.delete()
+        var unread: CInt = 0
+        if ioctl(fd, UInt(FIONREAD), &unread) == 0, unread > 0 { return }
+        peerClosed = true
+        if let exchange, !exchange.requestBodyDone {
+            abort()
+            return
+        }
+        process()
+    }
+
     /// Acts on whatever input is buffered, as far as the current phase allows.
     private func process() {
         switch phase {
         case .idle, .head:
             parseHead()
-        case .active(let exchange):
-            forwardRequestBody(exchange)
+        case .active:
+            if let exchange { forwardRequestBody(exchange) }
         case .closing, .lingering, .closed:
             input.drain(input.count)
         }
@@ -120,7 +143,8 @@ final class ClientConnection: UpstreamConnectionDelegate {
         }
         if case .idle = phase {
             phase = .head
-            setTimer(.header, runtime.config.timeouts.clientHeader)
+            refreshRuntime()
+            setTimer(.header, runtime.clientHeaderTimeout)
         }
         let result: HeadParseResult<RequestHead>
         do {
@@ -137,6 +161,14 @@ final class ClientConnection: UpstreamConnectionDelegate {
             parser.reset()
             startExchange(head)
         }
+    }
+
+    /// Each request runs under the configuration current when its first byte arrived, so a
+    /// reload reaches keep-alive connections opened before it.
+    private func refreshRuntime() {
+        guard worker.runtime !== runtime else { return }
+        runtime = worker.runtime
+        parser = RequestParser(limits: runtime.parseLimits)
     }
 
     // MARK: - Request
@@ -165,10 +197,11 @@ final class ClientConnection: UpstreamConnectionDelegate {
         responseLimits.headerBytes = max(runtime.config.limits.requestHeaders, 65536)
         responseLimits.headerCount = max(runtime.config.limits.headerCount, 200)
         let exchange = Exchange(request: request, group: group, upstreamHead: head, responseLimits: responseLimits)
-        phase = .active(exchange)
+        phase = .active
+        self.exchange = exchange
         flush()
         connectUpstream(exchange, carrying: nil)
-        if case .active(let current) = phase, current === exchange {
+        if self.exchange === exchange {
             forwardRequestBody(exchange)
         }
     }
@@ -189,10 +222,9 @@ final class ClientConnection: UpstreamConnectionDelegate {
         }
         exchange.triedServers.append(server.id)
         exchange.server = server
-        let settings = exchange.group.settings
         let upstream: UpstreamConnection
         var reused = false
-        if unsent == nil, let idle = worker.takeIdleUpstream(server: server) {
+        if unsent == nil, let idle = worker.takeIdleUpstream(slot: exchange.group.slots[server.id]) {
             upstream = idle
             reused = true
         } else {
@@ -200,8 +232,9 @@ final class ClientConnection: UpstreamConnectionDelegate {
                 upstream = try UpstreamConnection(
                     worker: worker,
                     server: server,
+                    slot: exchange.group.slots[server.id],
                     address: exchange.group.addresses[server.id],
-                    connectTimeout: settings.connectTimeout
+                    connectTimeout: exchange.group.connectTimeout
                 )
             } catch {
                 connectFailed(exchange, reason: error.description, unsent: unsent)
@@ -214,7 +247,8 @@ final class ClientConnection: UpstreamConnectionDelegate {
         } else {
             upstream.output.append(exchange.upstreamHead)
         }
-        upstream.begin(delegate: self, responseTimeout: settings.responseTimeout, reused: reused)
+        upstream.begin(delegate: self, responseTimeout: exchange.group.responseTimeout, reused: reused)
+        if exchange.requestBodyDone { upstream.requestSent() }
     }
 
     private func connectFailed(_ exchange: Exchange, reason: String, unsent: EventBuffer?) {
@@ -257,8 +291,11 @@ final class ClientConnection: UpstreamConnectionDelegate {
                 return
             }
         }
-        if exchange.requestBodyBytes != before { setTimer(.body, runtime.config.timeouts.clientIdle) }
-        if exchange.requestBodyDone, timerKind == .body { setTimer(.none, nil) }
+        if exchange.requestBodyBytes != before { setTimer(.body, runtime.clientIdleTimeout) }
+        if exchange.requestBodyDone {
+            if timerKind == .body { setTimer(.none, nil) }
+            upstream.requestSent()
+        }
         upstream.flush()
         if peerClosed && !exchange.requestBodyDone {
             // The client went away mid-body: the backend must never see a complete-looking
@@ -283,6 +320,8 @@ final class ClientConnection: UpstreamConnectionDelegate {
             switch event {
             case .needMore:
                 source.drain(consumed)
+            case .data(let range) where range.isEmpty:
+                source.drain(consumed)
             case .data(let range):
                 source.drain(range.lowerBound)
                 if rechunk { destination.append(ChunkedEncoding.chunkHeader(range.count)) }
@@ -301,7 +340,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
     // MARK: - Response (UpstreamConnectionDelegate)
 
     func upstreamReceived(_ upstream: UpstreamConnection) {
-        guard case .active(let exchange) = phase, exchange.upstream === upstream else { return }
+        guard let exchange, exchange.upstream === upstream else { return }
         if exchange.response == nil {
             guard receiveResponseHead(exchange, from: upstream) else { return }
         }
@@ -391,7 +430,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
             }
         }
         flush()
-        guard case .active(let current) = phase, current === exchange else { return }
+        guard self.exchange === exchange else { return }
         if case .done = exchange.responseBody {
             finishExchange(exchange, upstream: upstream)
         } else if output.count > UpstreamConnection.highWatermark {
@@ -400,12 +439,12 @@ final class ClientConnection: UpstreamConnectionDelegate {
     }
 
     func upstreamDrained(_ upstream: UpstreamConnection) {
-        guard case .active(let exchange) = phase, exchange.upstream === upstream else { return }
+        guard let exchange, exchange.upstream === upstream else { return }
         if !exchange.requestBodyDone { updateReading() }
     }
 
     func upstreamEnded(_ upstream: UpstreamConnection, error: UpstreamConnection.Failure?) {
-        guard case .active(let exchange) = phase, exchange.upstream === upstream else { return }
+        guard let exchange, exchange.upstream === upstream else { return }
         if exchange.response != nil {
             if error == nil, case .untilClose = exchange.responseBody {
                 if exchange.clientFraming == .chunked { output.append(ChunkedEncoding.lastChunk) }
@@ -476,6 +515,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
     }
 
     private func endRequest() {
+        exchange = nil
         if closeAfterResponse || peerClosed {
             phase = .closing
             setTimer(.none, nil)
@@ -489,11 +529,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
 
     private func enterIdle() {
         phase = .idle
-        setTimer(.idle, runtime.config.timeouts.clientIdle)
-        if worker.runtime !== runtime {
-            runtime = worker.runtime
-            parser = RequestParser(limits: runtime.parseLimits)
-        }
+        setTimer(.idle, runtime.clientIdleTimeout)
         updateReading()
     }
 
@@ -509,7 +545,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
                 abort()
                 return
             }
-            if output.count < before, timerKind == .send { setTimer(.send, runtime.config.timeouts.send) }
+            if output.count < before, timerKind == .send { setTimer(.send, runtime.sendTimeout) }
         }
         if output.isEmpty {
             setWriting(false)
@@ -517,9 +553,9 @@ final class ClientConnection: UpstreamConnectionDelegate {
             if case .closing = phase { startLingering() }
         } else {
             setWriting(true)
-            if timerKind != .send { setTimer(.send, runtime.config.timeouts.send) }
+            if timerKind != .send { setTimer(.send, runtime.sendTimeout) }
         }
-        if case .active(let exchange) = phase, let upstream = exchange.upstream,
+        if let exchange, let upstream = exchange.upstream,
             output.count < UpstreamConnection.lowWatermark
         {
             upstream.resumeReading()
@@ -545,8 +581,8 @@ final class ClientConnection: UpstreamConnectionDelegate {
         switch phase {
         case .idle, .head:
             wanted = !peerClosed
-        case .active(let exchange):
-            if !exchange.requestBodyDone {
+        case .active:
+            if let exchange, !exchange.requestBodyDone {
                 wanted = !peerClosed && (exchange.upstream?.output.count ?? 0) < UpstreamConnection.highWatermark
             } else {
                 wanted = !peerClosed && input.count < ClientConnection.pipelineLimit
@@ -563,7 +599,18 @@ final class ClientConnection: UpstreamConnectionDelegate {
         guard on != isReading else { return }
         if case .closed = phase { return }
         isReading = on
-        if on { readEvent?.add() } else { readEvent?.delete() }
+        if on {
+            readEvent?.add()
+            closedEvent?.delete()
+        } else {
+            readEvent?.delete()
+            if !peerClosed, case .active = phase { closedEvent?.add() }
+        }
+        // While the backend holds an upload back, the client is not stalling: `client_idle`
+        // counts only while Portico is reading.
+        if case .active = phase, let exchange, !exchange.requestBodyDone, timerKind != .send {
+            if on { setTimer(.body, runtime.clientIdleTimeout) } else { setTimer(.none, nil) }
+        }
     }
 
     private func setWriting(_ on: Bool) {
@@ -573,7 +620,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
         if on { writeEvent?.add() } else { writeEvent?.delete() }
     }
 
-    private func setTimer(_ kind: TimerKind, _ duration: Duration?) {
+    private func setTimer(_ kind: TimerKind, _ duration: timeval?) {
         if let duration, kind != .none {
             timer?.add(timeout: duration)
         } else if timerKind != .none {
@@ -585,10 +632,10 @@ final class ClientConnection: UpstreamConnectionDelegate {
     /// After a pending write completed, the timer goes back to what the phase waits for.
     private func restorePhaseTimer() {
         switch phase {
-        case .idle: setTimer(.idle, runtime.config.timeouts.clientIdle)
-        case .head: setTimer(.header, runtime.config.timeouts.clientHeader)
-        case .active(let exchange) where !exchange.requestBodyDone:
-            setTimer(.body, runtime.config.timeouts.clientIdle)
+        case .idle: setTimer(.idle, runtime.clientIdleTimeout)
+        case .head: setTimer(.header, runtime.clientHeaderTimeout)
+        case .active where exchange?.requestBodyDone == false:
+            setTimer(.body, runtime.clientIdleTimeout)
         case .active, .closing, .lingering, .closed: setTimer(.none, nil)
         }
     }
@@ -611,21 +658,17 @@ final class ClientConnection: UpstreamConnectionDelegate {
     /// Ends everything at once: the backend connection (so a partial request or response never
     /// looks complete) and the client socket.
     private func abort() {
-        if case .active(let exchange) = phase {
-            exchange.upstream?.close()
-            exchange.upstream = nil
-        }
         close()
     }
 
     func close() {
         if case .closed = phase { return }
-        if case .active(let exchange) = phase {
-            exchange.upstream?.close()
-            exchange.upstream = nil
-        }
+        exchange?.upstream?.close()
+        exchange?.upstream = nil
+        exchange = nil
         phase = .closed
         readEvent?.delete()
+        closedEvent?.delete()
         writeEvent?.delete()
         timer?.delete()
         Glibc.close(fd)

@@ -31,9 +31,11 @@ final class IOEvent {
         }
     }
 
-    /// Arms the event with a timeout libevent registered as common for the base (O(1) re-arming).
-    func add(commonTimeout: UnsafePointer<timeval>) {
-        event_add(raw, commonTimeout)
+    /// Arms the event with a timeout already converted (the hot path re-arms timers per request,
+    /// and converting a `Duration` costs 128-bit arithmetic each time).
+    func add(timeout: timeval) {
+        var tv = timeout
+        event_add(raw, &tv)
     }
 
     func delete() { event_del(raw) }

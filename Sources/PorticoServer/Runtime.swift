@@ -1,6 +1,8 @@
+import Glibc
 import PorticoConfig
 import PorticoHTTP
 import PorticoUpstream
+import Synchronization
 
 /// The running configuration in the form workers use it: servers resolved, limits converted.
 ///
@@ -11,6 +13,12 @@ final class Runtime: Sendable {
     let parseLimits: ParseLimits
     let groups: [String: BackendGroup]
     let routes: [Route]
+    /// `timeouts { … }` as timevals, ready for libevent.
+    let clientHeaderTimeout: timeval
+    let clientIdleTimeout: timeval
+    let sendTimeout: timeval
+    /// Each route's group, looked up once rather than by name on every request.
+    private let routeGroups: [BackendGroup?]
 
     init(config: Config) throws(SystemError) {
         self.config = config
@@ -26,17 +34,22 @@ final class Runtime: Sendable {
         }
         self.groups = groups
         routes = config.routes
+        routeGroups = config.routes.map { groups[$0.backend] }
+        clientHeaderTimeout = timeval(config.timeouts.clientHeader)
+        clientIdleTimeout = timeval(config.timeouts.clientIdle)
+        sendTimeout = timeval(config.timeouts.send)
     }
 
     /// The backend group for a request: the first route whose host and path prefix match.
     func group(host: String?, path: String) -> BackendGroup? {
-        let hostName = host.map(Runtime.stripPort)
-        for route in routes {
+        var hostName: String?
+        for (index, route) in routes.enumerated() {
             if let pattern = route.host {
+                if hostName == nil, let host { hostName = Runtime.stripPort(host) }
                 guard let hostName, Runtime.host(hostName, matches: pattern) else { continue }
             }
-            if let prefix = route.pathPrefix, !path.hasPrefix(prefix) { continue }
-            return groups[route.backend]
+            if let prefix = route.pathPrefix, !path.utf8.starts(with: prefix.utf8) { continue }
+            return routeGroups[index]
         }
         return nil
     }
@@ -51,11 +64,12 @@ final class Runtime: Sendable {
     }
 
     static func stripPort(_ host: String) -> String {
-        if host.hasPrefix("[") {
-            if let end = host.firstIndex(of: "]") { return String(host[...end]) }
+        let bytes = host.utf8
+        if bytes.first == UInt8(ascii: "[") {
+            if let end = bytes.firstIndex(of: UInt8(ascii: "]")) { return String(host[...end]) }
             return host
         }
-        if let colon = host.lastIndex(of: ":") { return String(host[..<colon]) }
+        if let colon = bytes.lastIndex(of: UInt8(ascii: ":")) { return String(host[..<colon]) }
         return host
     }
 }
@@ -65,6 +79,10 @@ struct BackendGroup: Sendable {
     let settings: BackendSettings
     let servers: [UpstreamServer]
     let addresses: [ResolvedAddress]
+    let connectTimeout: timeval
+    let responseTimeout: timeval
+    /// Each server's keep-alive pool slot (`ServerSlots`), by server id.
+    let slots: [Int]
 
     var name: String { settings.name }
 
@@ -87,5 +105,27 @@ struct BackendGroup: Sendable {
         }
         self.servers = servers
         self.addresses = addresses
+        connectTimeout = timeval(settings.connectTimeout)
+        responseTimeout = timeval(settings.responseTimeout)
+        slots = settings.servers.map { ServerSlots.shared.slot(for: $0.address) }
+    }
+}
+
+/// Numbers every server address once for the life of the process, so workers keep their idle
+/// connections in arrays indexed by slot instead of hashing an address per request. A reload that
+/// keeps an address keeps its slot (and its pooled connections); one that changes what a backend
+/// block's first server is gets another slot, so a pooled connection is never reused for it.
+final class ServerSlots: Sendable {
+    static let shared = ServerSlots()
+
+    private let slots = Mutex<[SocketAddress: Int]>([:])
+
+    func slot(for address: SocketAddress) -> Int {
+        slots.withLock { slots in
+            if let slot = slots[address] { return slot }
+            let slot = slots.count
+            slots[address] = slot
+            return slot
+        }
     }
 }

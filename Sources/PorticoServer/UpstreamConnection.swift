@@ -29,6 +29,8 @@ final class UpstreamConnection {
     static let lowWatermark = 64 * 1024
 
     let server: UpstreamServer
+    /// The worker's keep-alive pool slot for this server's address.
+    let slot: Int
     let input = EventBuffer()
     let output = EventBuffer()
     weak var delegate: UpstreamConnectionDelegate?
@@ -46,14 +48,18 @@ final class UpstreamConnection {
     private var isWriting = false
     private var isClosed = false
     private var readPaused = false
-    private var responseTimeout: Duration = .seconds(30)
+    private var requestComplete = false
+    private var responseTimeout = timeval(tv_sec: 30, tv_usec: 0)
+    private static let idleTimeout = timeval(tv_sec: 60, tv_usec: 0)
     private var onIdleClose: ((UpstreamConnection) -> Void)?
 
     /// Starts connecting; the failure, if immediate, arrives through the delegate on return.
-    init(worker: Worker, server: UpstreamServer, address: ResolvedAddress, connectTimeout: Duration) throws(SystemError)
+    init(worker: Worker, server: UpstreamServer, slot: Int, address: ResolvedAddress, connectTimeout: timeval)
+        throws(SystemError)
     {
         self.worker = worker
         self.server = server
+        self.slot = slot
         let (fd, connected) = try Socket.connect(to: address)
         self.fd = fd
         isConnected = connected
@@ -75,17 +81,37 @@ final class UpstreamConnection {
 
     /// Begins an exchange: the request is (or will be) in `output`; a response is due within
     /// `responseTimeout`, and may take as long again between reads of its body.
-    func begin(delegate: UpstreamConnectionDelegate, responseTimeout: Duration, reused: Bool) {
+    func begin(delegate: UpstreamConnectionDelegate, responseTimeout: timeval, reused: Bool) {
         self.delegate = delegate
         self.responseTimeout = responseTimeout
         wasReused = reused
         onIdleClose = nil
         readPaused = false
+        requestComplete = false
         if isConnected {
-            timer?.add(timeout: responseTimeout)
+            timer?.delete()
             setReading(true)
         }
         flush()
+    }
+
+    /// The whole request is in `output`: from now on (once it is written) a response is due.
+    func requestSent() {
+        guard !requestComplete else { return }
+        requestComplete = true
+        updateTimer()
+    }
+
+    /// `response_timeout` runs while the backend owes progress: bytes of the request waiting to be
+    /// written, or the response once the request is complete. It does not run while an upload
+    /// waits for the client, nor while a slow client holds the response back.
+    private func updateTimer() {
+        guard isConnected, !isClosed, onIdleClose == nil else { return }
+        if !readPaused && (requestComplete || !output.isEmpty) {
+            timer?.add(timeout: responseTimeout)
+        } else {
+            timer?.delete()
+        }
     }
 
     /// Writes what `output` holds as far as the socket takes it.
@@ -93,7 +119,7 @@ final class UpstreamConnection {
         guard isConnected, !isClosed else { return }
         if !output.isEmpty {
             do {
-                _ = try output.write(to: fd)
+                if try output.write(to: fd) > 0 { updateTimer() }
             } catch {
                 fail(.io(error))
                 return
@@ -109,14 +135,14 @@ final class UpstreamConnection {
         guard !readPaused else { return }
         readPaused = true
         setReading(false)
-        timer?.delete()
+        updateTimer()
     }
 
     func resumeReading() {
         guard readPaused, !isClosed else { return }
         readPaused = false
         setReading(true)
-        timer?.add(timeout: responseTimeout)
+        updateTimer()
     }
 
     /// Puts the connection in the pool: it keeps watching the socket so that a backend closing it
@@ -125,7 +151,7 @@ final class UpstreamConnection {
         delegate = nil
         onIdleClose = onClose
         readPaused = false
-        timer?.add(timeout: .seconds(60))
+        timer?.add(timeout: UpstreamConnection.idleTimeout)
         setReading(true)
     }
 
@@ -167,7 +193,7 @@ final class UpstreamConnection {
             delegate?.upstreamEnded(self, error: nil)
             return
         }
-        if !readPaused { timer?.add(timeout: responseTimeout) }
+        updateTimer()
         delegate?.upstreamReceived(self)
     }
 
@@ -179,7 +205,7 @@ final class UpstreamConnection {
                 return
             }
             isConnected = true
-            timer?.add(timeout: responseTimeout)
+            updateTimer()
             setReading(!readPaused)
         }
         flush()

@@ -21,22 +21,11 @@ final class Worker: @unchecked Sendable {
     private var graveyard: [AnyObject] = []
     private var listeners: [Listener] = []
     private var clients: [ObjectIdentifier: ClientConnection] = [:]
-    private var idleUpstreams: [PoolKey: [UpstreamConnection]] = [:]
+    /// Idle keep-alive connections by server slot (`ServerSlots`).
+    private var idleUpstreams: [[UpstreamConnection]] = []
     private var balancers: [String: SmoothWeightedBalancer] = [:]
     private let maxClients: Int
     private var httpDate = HTTPDate()
-
-    /// Idle connections are pooled by server address, not by position in a backend block: after a
-    /// reload, position 0 may be another server, and a connection must never be reused for it.
-    private struct PoolKey: Hashable {
-        var host: String
-        var port: Int
-
-        init(_ server: UpstreamServer) {
-            host = server.host
-            port = server.port
-        }
-    }
 
     init(index: Int, runtime: Runtime, maxClients: Int) {
         self.index = index
@@ -61,7 +50,7 @@ final class Worker: @unchecked Sendable {
     /// Runs the loop until the worker has drained; returns on its own thread.
     func run() {
         event_base_loop(base, 0)
-        for pool in idleUpstreams.values { for upstream in pool { upstream.close() } }
+        for pool in idleUpstreams { for upstream in pool { upstream.close() } }
         idleUpstreams.removeAll()
         for client in clients.values { client.close() }
         graveyard.removeAll()
@@ -158,9 +147,9 @@ final class Worker: @unchecked Sendable {
 
     // MARK: - Upstream keep-alive pool
 
-    func takeIdleUpstream(server: UpstreamServer) -> UpstreamConnection? {
-        let key = PoolKey(server)
-        while let upstream = idleUpstreams[key]?.popLast() {
+    func takeIdleUpstream(slot: Int) -> UpstreamConnection? {
+        guard slot < idleUpstreams.count else { return nil }
+        while let upstream = idleUpstreams[slot].popLast() {
             if upstream.isUsable { return upstream }
         }
         return nil
@@ -168,15 +157,18 @@ final class Worker: @unchecked Sendable {
 
     /// Keeps a connection whose exchange ended cleanly, up to the group's `keepalive` count.
     func park(_ upstream: UpstreamConnection, group: BackendGroup) {
-        let key = PoolKey(upstream.server)
-        guard !isDraining, (idleUpstreams[key]?.count ?? 0) < group.settings.keepalive else {
+        let slot = upstream.slot
+        if slot >= idleUpstreams.count {
+            idleUpstreams.append(contentsOf: repeatElement([], count: slot + 1 - idleUpstreams.count))
+        }
+        guard !isDraining, idleUpstreams[slot].count < group.settings.keepalive else {
             upstream.close()
             return
         }
         upstream.parkIdle { [unowned self] closed in
-            idleUpstreams[key]?.removeAll { $0 === closed }
+            idleUpstreams[slot].removeAll { $0 === closed }
         }
-        idleUpstreams[key, default: []].append(upstream)
+        idleUpstreams[slot].append(upstream)
     }
 
     // MARK: - Time
@@ -197,7 +189,7 @@ final class Worker: @unchecked Sendable {
         isDraining = true
         for listener in listeners { listener.close() }
         listeners.removeAll()
-        for pool in idleUpstreams.values { for upstream in pool { upstream.close() } }
+        for pool in idleUpstreams { for upstream in pool { upstream.close() } }
         idleUpstreams.removeAll()
         for client in Array(clients.values) { client.drain() }
         if clients.isEmpty {

@@ -81,6 +81,194 @@ import Testing
     }
 }
 
+/// Headers as the parser makes them: a copy of the field section, read through offsets.
+@Suite struct ParsedHeadersTests {
+    private static let requestText =
+        "GET /p HTTP/1.1\r\nHost: example.com\r\nConnection: keep-alive, X-Secret\r\nX-Secret: 1\r\n"
+        + "Accept:   */*  \r\nSet-Cookie: a=1\r\nKeep-Alive: timeout=5\r\nset-cookie: b=2\r\n\r\n"
+
+    private func parsedHeaders(_ text: String = requestText) throws -> HTTPHeaders {
+        try #require(parseRequest(bytes(text)).get().head).headers
+    }
+
+    @Test func lookupsReadTheParsedBytes() throws {
+        let headers = try parsedHeaders()
+        #expect(headers.count == 7)
+        #expect(headers["accept"] == "*/*")
+        #expect(headers.values("SET-COOKIE") == ["a=1", "b=2"])
+        #expect(headers.contains("x-secret"))
+        #expect(!headers.contains("X-Secre"))
+        #expect(headers.tokens("Connection") == ["keep-alive", "x-secret"])
+        #expect(headers.hasToken("connection", "X-SECRET"))
+        #expect(!headers.hasToken("Connection", "close"))
+        #expect(
+            headers.map(\.name) == [
+                "Host", "Connection", "X-Secret", "Accept", "Set-Cookie", "Keep-Alive", "set-cookie",
+            ])
+    }
+
+    @Test func removeSetAndAddWorkOnParsedHeaders() throws {
+        var headers = try parsedHeaders()
+        headers.remove("SET-cookie")
+        headers.set("Host", "backend:8080")
+        headers.add("Via", "1.1 portico")
+        headers.set("Accept", "text/plain")
+        let expected = HTTPHeaders([
+            HeaderField(name: "Connection", value: "keep-alive, X-Secret"),
+            HeaderField(name: "X-Secret", value: "1"),
+            HeaderField(name: "Keep-Alive", value: "timeout=5"),
+            HeaderField(name: "Host", value: "backend:8080"),
+            HeaderField(name: "Via", value: "1.1 portico"),
+            HeaderField(name: "Accept", value: "text/plain"),
+        ])
+        #expect(headers == expected)
+        #expect(headers.fields == expected.fields)
+    }
+
+    @Test func removeHopByHopWorksOnParsedHeaders() throws {
+        var headers = try parsedHeaders()
+        headers.removeHopByHop()
+        #expect(headers.map(\.name) == ["Host", "Accept", "Set-Cookie", "set-cookie"])
+        let head = RequestHead(method: "GET", target: "/p", version: .http11, headers: headers)
+        let expected =
+            "GET /p HTTP/1.1\r\nHost: example.com\r\nAccept: */*\r\nSet-Cookie: a=1\r\nset-cookie: b=2\r\n\r\n"
+        #expect(head.serialized() == bytes(expected))
+    }
+
+    @Test func removeHopByHopHonoursEveryConnectionLine() throws {
+        var headers = try parsedHeaders(
+            "GET / HTTP/1.0\r\nA: 1\r\nConnection: b\r\nB: 2\r\nC: 3\r\nconnection: , a ,\r\nD: 4\r\n\r\n")
+        headers.removeHopByHop()
+        #expect(headers.map(\.name) == ["C", "D"])
+    }
+
+    @Test func changesToACopyLeaveTheParsedHeadAlone() throws {
+        let parsed = try #require(parseRequest(bytes(Self.requestText)).get().head)
+        var headers = parsed.headers
+        headers.removeHopByHop()
+        headers.add("X-Added", "1")
+        #expect(parsed.headers.count == 7)
+        #expect(parsed.headers["Connection"] == "keep-alive, X-Secret")
+        #expect(!parsed.headers.contains("X-Added"))
+        #expect(headers.count == 5)
+    }
+
+    @Test func parsedAndHandBuiltHeadersCompareByNamesAndValues() throws {
+        let parsed = try parsedHeaders("GET / HTTP/1.1\r\nHost:example.com \r\nX-Empty:\r\nAccept:\t*/*\r\n\r\n")
+        let built = HTTPHeaders([
+            HeaderField(name: "Host", value: "example.com"),
+            HeaderField(name: "X-Empty", value: ""),
+            HeaderField(name: "Accept", value: "*/*"),
+        ])
+        #expect(parsed == built)
+        var added = HTTPHeaders()
+        added.add("Host", "example.com")
+        added.add("X-Empty", "")
+        added.add("Accept", "*/*")
+        #expect(parsed == added)
+        #expect(parsed != HTTPHeaders(Array(built.fields.reversed())))
+        #expect(parsed != HTTPHeaders(built.fields.dropLast()))
+        var renamed = built
+        renamed.set("HOST", "example.com")
+        #expect(
+            renamed != HTTPHeaders(Array(built.fields.dropFirst()) + [HeaderField(name: "Host", value: "example.com")]))
+        #expect(HTTPHeaders() == (try parsedHeaders("GET / HTTP/1.0\r\n\r\n")))
+    }
+
+    @Test func obsTextSurvivesParseAndSerializeUnchanged() throws {
+        // "é" in UTF-8, then bytes that are not UTF-8 at all (RFC 9110 §5.5 obs-text).
+        let value: [UInt8] = Array("caf".utf8) + [0xC3, 0xA9, 0x20, 0xFF, 0x80, 0xFE] + Array("!".utf8)
+        let request = bytes("GET / HTTP/1.1\r\nHost: h\r\nX-Text: ") + value + bytes("\r\nConnection: close\r\n\r\n")
+        var head = try #require(parseRequest(request).get().head)
+        #expect(head.headers["X-Text"] == "caf\u{e9} \u{FFFD}\u{FFFD}\u{FFFD}!")
+        head.headers.removeHopByHop()
+        let forwarded = head.serialized()
+        let expected = bytes("GET / HTTP/1.1\r\nHost: h\r\nX-Text: ") + value + bytes("\r\n\r\n")
+        #expect(forwarded == expected)
+
+        let response = bytes("HTTP/1.1 200 OK\r\nX-Text: ") + value + bytes("\r\nContent-Length: 0\r\n\r\n")
+        let responseHead = try #require(parseResponse(response).get().head)
+        #expect(responseHead.serialized() == response)
+    }
+
+    @Test func serializationNormalizesWhitespaceAroundValues() throws {
+        let text = "GET / HTTP/1.1\r\nHost:h\r\nA: \t 1 \t\r\nB:2\r\nC: 3\r\n\r\n"
+        let head = try #require(parseRequest(bytes(text)).get().head)
+        #expect(head.serialized() == bytes("GET / HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n"))
+    }
+
+    @Test func trailersAreHeadersToo() throws {
+        let decoded = try decodeChunked(bytes("0\r\nX-Sum: abc\r\nx-sum:  def \r\n\r\n")).get()
+        let trailers = try #require(decoded.trailers)
+        #expect(trailers.values("X-Sum") == ["abc", "def"])
+        #expect(
+            trailers
+                == HTTPHeaders([HeaderField(name: "X-Sum", value: "abc"), HeaderField(name: "x-sum", value: "def")]))
+    }
+}
+
+@Suite struct HTTPHeadersAdditionsTests {
+    @Test func appendListElementJoinsEveryLineThenTheElement() {
+        var headers = HTTPHeaders([
+            HeaderField(name: "Via", value: "1.0 a"),
+            HeaderField(name: "Host", value: "h"),
+            HeaderField(name: "via", value: "1.1 b, 1.1 c"),
+            HeaderField(name: "Via", value: ""),
+        ])
+        var expected = headers
+        let old = expected.values("Via")
+        expected.remove("Via")
+        expected.add("Via", (old + ["1.1 portico"]).joined(separator: ", "))
+        headers.appendListElement("Via", "1.1 portico")
+        #expect(headers == expected)
+        #expect(headers.fields.last == HeaderField(name: "Via", value: "1.0 a, 1.1 b, 1.1 c, , 1.1 portico"))
+
+        var fresh = HTTPHeaders()
+        fresh.appendListElement("X-Forwarded-For", "10.0.0.1")
+        #expect(fresh.fields == [HeaderField(name: "X-Forwarded-For", value: "10.0.0.1")])
+    }
+
+    @Test func hasTokenMatchesWholeElementsIgnoringCase() {
+        let headers = HTTPHeaders([
+            HeaderField(name: "Connection", value: "Keep-Alive , Upgrade"),
+            HeaderField(name: "connection", value: "\tclose"),
+            HeaderField(name: "Other", value: "close"),
+        ])
+        #expect(headers.hasToken("CONNECTION", "close"))
+        #expect(headers.hasToken("Connection", "upgrade"))
+        #expect(headers.hasToken("Connection", "keep-alive"))
+        #expect(!headers.hasToken("Connection", "keep"))
+        #expect(!headers.hasToken("Connection", "alive"))
+        #expect(!headers.hasToken("Missing", "close"))
+    }
+
+    @Test func manyChangesKeepTheFieldsRight() {
+        var headers = HTTPHeaders([HeaderField(name: "Host", value: "h")])
+        for round in 0..<4950 {
+            headers.set("X-Round", String(repeating: "r", count: round % 50) + String(round))
+            if round % 7 == 0 { headers.add("X-Seven", String(round)) }
+            if round % 100 == 99 { headers.remove("X-Seven") }
+        }
+        let sevens = stride(from: 4900, to: 4950, by: 7).map { String($0) }
+        #expect(headers.fields.first == HeaderField(name: "Host", value: "h"))
+        #expect(headers.values("X-Round") == [String(repeating: "r", count: 49) + "4949"])
+        #expect(headers.values("X-Seven") == sevens)
+        let head = ResponseHead(version: .http11, status: 200, reason: "OK", headers: headers)
+        // The last round sets X-Round (moving it last), then adds X-Seven 4949.
+        let expected =
+            "HTTP/1.1 200 OK\r\nHost: h\r\n" + sevens.dropLast().map { "X-Seven: \($0)\r\n" }.joined()
+            + "X-Round: \(String(repeating: "r", count: 49))4949\r\nX-Seven: 4949\r\n\r\n"
+        #expect(String(decoding: head.serialized(), as: UTF8.self) == expected)
+    }
+
+    @Test func fieldsCanBeReplacedWhole() {
+        var headers = HTTPHeaders([HeaderField(name: "A", value: "1")])
+        headers.fields.append(HeaderField(name: "B", value: "2"))
+        headers.fields[0].value = "one"
+        #expect(headers == HTTPHeaders([HeaderField(name: "A", value: "one"), HeaderField(name: "B", value: "2")]))
+    }
+}
+
 @Suite struct HeadSerializationTests {
     @Test func requestHeadIsWrittenAsGiven() {
         var headers = HTTPHeaders()

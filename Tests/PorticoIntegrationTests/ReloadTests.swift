@@ -1,0 +1,84 @@
+import Testing
+
+/// SIGHUP re-reads the configuration file: a valid file applies to requests that start afterwards,
+/// on new and existing client connections alike; an invalid one is reported as `FILE:LINE:COL:
+/// message` and the running configuration keeps serving (README, "Command line").
+@Suite("Reload", .timeLimit(.minutes(1)))
+struct ReloadTests {
+    /// `workers 1`, so the pooled connection to the first origin sits on the worker that serves
+    /// the requests after the reload.
+    static func config(server port: UInt16) -> String {
+        """
+        workers 1;
+        timeouts { client_header 1s; client_idle 10s; send 5s; }
+        backend app {
+            server 127.0.0.1:\(port);
+            keepalive 16; connect_timeout 1s; response_timeout 2s; retries 1;
+        }
+        route backend=app;
+
+        """
+    }
+
+    static func origin(named name: String) throws -> ScriptedOrigin {
+        try ScriptedOrigin { request, connection in try connection.respond(body: "\(name) \(request.target)") }
+    }
+
+    @Test func reloadMovesRequestsToTheNewServer() throws {
+        let first = try Self.origin(named: "first")
+        defer { first.stop() }
+        let second = try Self.origin(named: "second")
+        defer { second.stop() }
+        let proxy = try PorticoProcess(config: Self.config(server: first.port))
+        defer { proxy.stop() }
+
+        // A keep-alive client connection, and an idle pooled connection to the first origin.
+        let existing = try RawClient(port: proxy.port)
+        try existing.send(Wire.get("/before"))
+        #expect(try existing.readResponse().bodyText == "first /before")
+        #expect(first.connectionCount == 1)
+
+        let line = try proxy.reload(config: Self.config(server: second.port))
+        #expect(line.contains("portico: reloaded \(proxy.configURL.path)"), "\(line)")
+
+        try existing.send(Wire.get("/existing-connection"))
+        let onExisting = try existing.readResponse()
+        #expect(onExisting.status == 200)
+        #expect(onExisting.bodyText == "second /existing-connection", "a request after the reload went elsewhere")
+        for index in 1...3 {
+            let response = try RawClient.request(port: proxy.port, Wire.get("/new-connection/\(index)"))
+            #expect(response.bodyText == "second /new-connection/\(index)")
+        }
+        #expect(first.requests.map(\.target) == ["/before"], "the pooled connection was reused for the new server")
+        #expect(second.requestCount == 4)
+    }
+
+    @Test func invalidFileIsReportedAndTheOldConfigurationKeepsServing() throws {
+        let first = try Self.origin(named: "first")
+        defer { first.stop() }
+        let second = try Self.origin(named: "second")
+        defer { second.stop() }
+        let proxy = try PorticoProcess(config: Self.config(server: first.port))
+        defer { proxy.stop() }
+
+        let existing = try RawClient(port: proxy.port)
+        try existing.send(Wire.get("/before"))
+        #expect(try existing.readResponse().bodyText == "first /before")
+
+        // Valid up to line 8 (the file starts with the harness's `listen` line): a reload that
+        // applied part of the file would send requests to the second origin.
+        let broken = Self.config(server: second.port) + "listn 127.0.0.1:0;\n"
+        let line = try proxy.reload(config: broken)
+        #expect(line.contains("reload failed"), "\(line)")
+        #expect(line.contains("\(proxy.configURL.path):9:1:"), "no FILE:LINE:COL in: \(line)")
+        #expect(!proxy.stderr.contains("portico: reloaded"))
+
+        try existing.send(Wire.get("/existing-connection"))
+        #expect(try existing.readResponse().bodyText == "first /existing-connection")
+        let fresh = try RawClient.request(port: proxy.port, Wire.get("/new-connection"))
+        #expect(fresh.status == 200)
+        #expect(fresh.bodyText == "first /new-connection")
+        #expect(second.requestCount == 0)
+        #expect(proxy.isRunning)
+    }
+}
