@@ -7,6 +7,8 @@
 #include <sys/uio.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <arpa/inet.h>
 #include <event2/event.h>
 #include <event2/buffer.h>

@@ -83,6 +83,9 @@ struct BackendGroup: Sendable {
     let responseTimeout: timeval
     /// Each server's keep-alive pool slot (`ServerSlots`), by server id.
     let slots: [Int]
+    /// Tells groups of different configurations apart, so a request that began before a reload
+    /// never picks a server from the new group's balancer and dials the old group's address.
+    let generation: Int
 
     var name: String { settings.name }
 
@@ -108,6 +111,7 @@ struct BackendGroup: Sendable {
         connectTimeout = timeval(settings.connectTimeout)
         responseTimeout = timeval(settings.responseTimeout)
         slots = settings.servers.map { ServerSlots.shared.slot(for: $0.address) }
+        generation = ServerSlots.shared.nextGeneration()
     }
 }
 
@@ -119,6 +123,11 @@ final class ServerSlots: Sendable {
     static let shared = ServerSlots()
 
     private let slots = Mutex<[SocketAddress: Int]>([:])
+    private let generations = Atomic<Int>(0)
+
+    func nextGeneration() -> Int {
+        generations.add(1, ordering: .relaxed).newValue
+    }
 
     func slot(for address: SocketAddress) -> Int {
         slots.withLock { slots in

@@ -51,7 +51,8 @@ final class UpstreamConnection {
     private var requestComplete = false
     private var responseTimeout = timeval(tv_sec: 30, tv_usec: 0)
     private static let idleTimeout = timeval(tv_sec: 60, tv_usec: 0)
-    private var onIdleClose: ((UpstreamConnection) -> Void)?
+    /// In the worker's keep-alive pool, waiting for the next exchange.
+    private var isIdle = false
 
     /// Starts connecting; the failure, if immediate, arrives through the delegate on return.
     init(worker: Worker, server: UpstreamServer, slot: Int, address: ResolvedAddress, connectTimeout: timeval)
@@ -85,7 +86,7 @@ final class UpstreamConnection {
         self.delegate = delegate
         self.responseTimeout = responseTimeout
         wasReused = reused
-        onIdleClose = nil
+        isIdle = false
         readPaused = false
         requestComplete = false
         if isConnected {
@@ -106,7 +107,7 @@ final class UpstreamConnection {
     /// written, or the response once the request is complete. It does not run while an upload
     /// waits for the client, nor while a slow client holds the response back.
     private func updateTimer() {
-        guard isConnected, !isClosed, onIdleClose == nil else { return }
+        guard isConnected, !isClosed, !isIdle else { return }
         if !readPaused && (requestComplete || !output.isEmpty) {
             timer?.add(timeout: responseTimeout)
         } else {
@@ -147,9 +148,9 @@ final class UpstreamConnection {
 
     /// Puts the connection in the pool: it keeps watching the socket so that a backend closing it
     /// (or sending stray bytes) removes it at once rather than failing the next request.
-    func parkIdle(onClose: @escaping (UpstreamConnection) -> Void) {
+    func parkIdle() {
         delegate = nil
-        onIdleClose = onClose
+        isIdle = true
         readPaused = false
         timer?.add(timeout: UpstreamConnection.idleTimeout)
         setReading(true)
@@ -164,9 +165,9 @@ final class UpstreamConnection {
         Glibc.close(fd)
         fd = -1
         delegate = nil
-        if let onIdleClose {
-            self.onIdleClose = nil
-            onIdleClose(self)
+        if isIdle {
+            isIdle = false
+            worker.idleUpstreamClosed(self)
         }
         worker.retire(self)
     }
@@ -174,7 +175,7 @@ final class UpstreamConnection {
     // MARK: - Events
 
     private func readable() {
-        if onIdleClose != nil {
+        if isIdle {
             // Idle in the pool: any readiness is the backend closing or misbehaving.
             close()
             return
@@ -212,7 +213,7 @@ final class UpstreamConnection {
     }
 
     private func timedOut() {
-        if onIdleClose != nil {
+        if isIdle {
             close()
             return
         }

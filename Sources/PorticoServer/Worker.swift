@@ -14,6 +14,7 @@ final class Worker: @unchecked Sendable {
     private(set) var isDraining = false
 
     private let mailbox = Mutex<[@Sendable (Worker) -> Void]>([])
+    private let wakeFD: CInt
     private var wakeEvent: IOEvent?
     private var reaperEvent: IOEvent?
     private var drainTimer: IOEvent?
@@ -23,7 +24,7 @@ final class Worker: @unchecked Sendable {
     private var clients: [ObjectIdentifier: ClientConnection] = [:]
     /// Idle keep-alive connections by server slot (`ServerSlots`).
     private var idleUpstreams: [[UpstreamConnection]] = []
-    private var balancers: [String: SmoothWeightedBalancer] = [:]
+    private var balancers: [String: (generation: Int, balancer: SmoothWeightedBalancer)] = [:]
     private let maxClients: Int
     private var httpDate = HTTPDate()
 
@@ -31,8 +32,19 @@ final class Worker: @unchecked Sendable {
         self.index = index
         self.runtime = runtime
         self.maxClients = maxClients
-        base = event_base_new()
-        wakeEvent = IOEvent(base: base, fd: -1, events: Int16(EV_PERSIST)) { [unowned self] _ in runMailbox() }
+        // The base takes no locks: only this worker's thread touches it. Other threads wake it
+        // through an eventfd (`post`), never by calling into the base.
+        let settings = event_config_new()
+        event_config_set_flag(settings, Int32(EVENT_BASE_FLAG_NOLOCK.rawValue))
+        base = event_base_new_with_config(settings)
+        event_config_free(settings)
+        wakeFD = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
+        precondition(wakeFD >= 0, "eventfd failed")
+        wakeEvent = IOEvent(base: base, fd: wakeFD, events: Int16(EV_READ | EV_PERSIST)) { [unowned self] _ in
+            var count: UInt64 = 0
+            _ = read(wakeFD, &count, 8)
+            runMailbox()
+        }
         wakeEvent?.add()
         reaperEvent = IOEvent(base: base, fd: -1, events: 0) { [unowned self] _ in graveyard.removeAll() }
         resumeAcceptTimer = IOEvent(base: base, fd: -1, events: 0) { [unowned self] _ in resumeAccepting() }
@@ -61,7 +73,8 @@ final class Worker: @unchecked Sendable {
     /// Runs `job` on this worker's thread on its next loop turn.
     func post(_ job: @escaping @Sendable (Worker) -> Void) {
         mailbox.withLock { $0.append(job) }
-        wakeEvent?.activate()
+        var one: UInt64 = 1
+        _ = write(wakeFD, &one, 8)
     }
 
     private func runMailbox() {
@@ -81,16 +94,21 @@ final class Worker: @unchecked Sendable {
         self.runtime = runtime
         balancers = [:]
         for (name, group) in runtime.groups {
-            if let old = previous[name], old.servers == group.servers {
-                balancers[name] = old
+            if let old = previous[name], old.balancer.servers == group.servers {
+                balancers[name] = (group.generation, old.balancer)
             } else {
-                balancers[name] = SmoothWeightedBalancer(servers: group.servers)
+                balancers[name] = (group.generation, SmoothWeightedBalancer(servers: group.servers))
             }
         }
     }
 
     func pickServer(in group: BackendGroup, excluding tried: [Int]) -> UpstreamServer? {
-        balancers[group.name]?.pick(where: { !tried.contains($0.id) })
+        guard balancers[group.name]?.generation == group.generation else {
+            // A request that started before a reload: pick among its own group's servers.
+            var balancer = SmoothWeightedBalancer(servers: group.servers)
+            return balancer.pick(where: { !tried.contains($0.id) })
+        }
+        return balancers[group.name]?.balancer.pick(where: { !tried.contains($0.id) })
     }
 
     // MARK: - Connections
@@ -165,10 +183,14 @@ final class Worker: @unchecked Sendable {
             upstream.close()
             return
         }
-        upstream.parkIdle { [unowned self] closed in
-            idleUpstreams[slot].removeAll { $0 === closed }
-        }
+        upstream.parkIdle()
         idleUpstreams[slot].append(upstream)
+    }
+
+    /// A pooled connection closed (the backend hung up, or it sat idle too long).
+    func idleUpstreamClosed(_ upstream: UpstreamConnection) {
+        guard upstream.slot < idleUpstreams.count else { return }
+        idleUpstreams[upstream.slot].removeAll { $0 === upstream }
     }
 
     // MARK: - Time
