@@ -176,8 +176,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
     private func startExchange(_ request: RequestHead) {
         setTimer(.none, nil)
         if !request.keepAlive || worker.isDraining { closeAfterResponse = true }
-        let expectations = request.headers.tokens("Expect")
-        if !expectations.isEmpty && expectations != ["100-continue"] {
+        if request.headers.contains("Expect") && request.headers.tokens("Expect") != ["100-continue"] {
             respondWithError(status: 417, message: "only 100-continue is supported", close: true)
             return
         }

@@ -13,8 +13,6 @@ enum ProxyHeaders {
     static func upstreamRequest(_ request: RequestHead, clientAddress: String, answeredContinue: Bool) -> [UInt8] {
         var headers = request.headers
         headers.removeHopByHop()
-        let forwardedFor = headers.contains("X-Forwarded-For") ? headers.values("X-Forwarded-For") : []
-        if !forwardedFor.isEmpty { headers.remove("X-Forwarded-For") }
         headers.remove("X-Forwarded-Proto")
         headers.remove("X-Forwarded-Host")
         if answeredContinue { headers.remove("Expect") }
@@ -31,10 +29,7 @@ enum ProxyHeaders {
         case .none, .untilClose:
             break
         }
-        headers.add(
-            "X-Forwarded-For",
-            forwardedFor.isEmpty ? clientAddress : (forwardedFor + [clientAddress]).joined(separator: ", ")
-        )
+        headers.appendListElement("X-Forwarded-For", clientAddress)
         headers.add("X-Forwarded-Proto", "http")
         if !host.isEmpty { headers.add("X-Forwarded-Host", host) }
         appendVia(&headers)
@@ -92,12 +87,6 @@ enum ProxyHeaders {
     }
 
     private static func appendVia(_ headers: inout HTTPHeaders) {
-        guard headers.contains("Via") else {
-            headers.add("Via", via)
-            return
-        }
-        let existing = headers.values("Via")
-        headers.remove("Via")
-        headers.add("Via", (existing + [via]).joined(separator: ", "))
+        headers.appendListElement("Via", via)
     }
 }

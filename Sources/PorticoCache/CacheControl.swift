@@ -1,0 +1,217 @@
+import PorticoHTTP
+
+// Cache-Control (RFC 9111 §5.2), parsed once into values, for requests and responses alike.
+//
+// Syntax: `Cache-Control = #cache-directive`, `cache-directive = token [ "=" ( token /
+// quoted-string ) ]` (§5.2). Every field line is read; directive names compare case-insensitively;
+// arguments are accepted in both token and quoted-string form (§5.2: "recipients ought to accept
+// both forms"), and OWS around "=" is tolerated. Unknown directives are ignored (§5.2.3).
+//
+// Invalid and repeated directives — the choices, all on the side of caching less:
+// - A delta-seconds argument that is missing or not `1*DIGIT` (`max-age=abc`, `max-age=-1`,
+//   `max-age=1.5`, bare `max-age`) counts as 0. For max-age and s-maxage that makes the response
+//   stale at once, as RFC 9111 §4.2.1 encourages ("consider responses that have invalid freshness
+//   information ... to be stale"); for stale-while-revalidate, stale-if-error and max-stale=
+//   it allows no staleness. An invalid min-fresh is ignored (0 is its least restrictive value
+//   too). A value above 2^31 counts as 2^31 (§1.2.2).
+// - A repeated directive keeps its most restrictive value (§4.2.1 allows "first occurrence" or
+//   "stale"; the minimum is never less careful than either for a lifetime): the smallest for
+//   max-age, s-maxage, max-stale, stale-while-revalidate and stale-if-error, the largest for
+//   min-fresh. A bare `max-stale` (any staleness) only counts when no `max-stale=N` is present.
+// - Directives that restrict (no-store, no-cache, private, must-revalidate, proxy-revalidate,
+//   no-transform, only-if-cached) count however they are written, even with an argument they
+//   should not have. Directives that relax (public, immutable, must-understand) count only in
+//   their valid, argument-less form.
+// - no-cache and private may list field names (§5.2.2.4, §5.2.2.7). The names are kept, but a
+//   shared cache here treats the qualified form exactly like the unqualified one (`noCache`,
+//   `isPrivate`): that is always allowed and never serves a listed field unvalidated.
+
+/// The directives of all `Cache-Control` field lines of a request or a response (RFC 9111 §5.2).
+///
+/// One type serves both directions; each property says which side defines it. Properties of the
+/// other side are simply never set by a well-behaved sender and are ignored by the policy code.
+public struct CacheControl: Sendable, Equatable {
+    /// Unlimited or bounded staleness a client accepts (RFC 9111 §5.2.1.2).
+    public enum MaxStale: Sendable, Equatable {
+        /// `max-stale` without a value: any staleness.
+        case any
+        /// `max-stale=N`.
+        case seconds(Int)
+
+        /// Whether a response stale by `staleness` seconds is acceptable.
+        public func allows(staleness: Double) -> Bool {
+            switch self {
+            case .any: return true
+            case .seconds(let limit): return staleness <= Double(limit)
+            }
+        }
+    }
+
+    // MARK: - Both directions
+
+    /// `max-age`: response §5.2.2.1 (freshness lifetime), request §5.2.1.1 (the oldest response the
+    /// client accepts). Invalid arguments count as 0.
+    public var maxAge: Int?
+    /// `no-cache`: response §5.2.2.4 (store, but validate every use), request §5.2.1.4 (validate
+    /// before using a stored response). True for the qualified form too.
+    public var noCache = false
+    /// The field names of `no-cache="…"`, lowercased; empty when any occurrence was unqualified.
+    public var noCacheFieldNames: [String] = []
+    /// `no-store`: response §5.2.2.5, request §5.2.1.5 — do not store.
+    public var noStore = false
+    /// `no-transform` (§5.2.1.6, §5.2.2.6).
+    public var noTransform = false
+    /// `stale-if-error` (RFC 5861 §4), valid in both directions.
+    public var staleIfError: Int?
+
+    // MARK: - Response directives
+
+    /// `s-maxage` (§5.2.2.10): the lifetime for shared caches; implies proxy-revalidate.
+    public var sMaxAge: Int?
+    /// `public` (§5.2.2.9).
+    public var isPublic = false
+    /// `private` (§5.2.2.7). True for the qualified form too.
+    public var isPrivate = false
+    /// The field names of `private="…"`, lowercased; empty when any occurrence was unqualified.
+    public var privateFieldNames: [String] = []
+    /// `must-revalidate` (§5.2.2.2).
+    public var mustRevalidate = false
+    /// `proxy-revalidate` (§5.2.2.8).
+    public var proxyRevalidate = false
+    /// `must-understand` (§5.2.2.3).
+    public var mustUnderstand = false
+    /// `stale-while-revalidate` (RFC 5861 §3).
+    public var staleWhileRevalidate: Int?
+    /// `immutable` (RFC 8246). Advice to clients; the shared cache does not act on it.
+    public var immutable = false
+
+    // MARK: - Request directives
+
+    /// `max-stale` (§5.2.1.2).
+    public var maxStale: MaxStale?
+    /// `min-fresh` (§5.2.1.3).
+    public var minFresh: Int?
+    /// `only-if-cached` (§5.2.1.7): answer from the cache or with 504.
+    public var onlyIfCached = false
+
+    /// No directives.
+    public init() {}
+
+    /// The directives of every `Cache-Control` line of `headers`. No Pragma handling: see
+    /// `init(requestHeaders:)`.
+    public init(_ headers: HTTPHeaders) {
+        self.init(fieldValues: headers.values("Cache-Control"))
+    }
+
+    /// The directives of a request (§5.2.1), with `Pragma: no-cache` read as `no-cache` when the
+    /// request has no `Cache-Control` field at all (RFC 9111 §5.4).
+    public init(requestHeaders headers: HTTPHeaders) {
+        self.init(headers)
+        if !headers.contains("Cache-Control"), headers.tokens("Pragma").contains("no-cache") {
+            noCache = true
+        }
+    }
+
+    /// The directives of the given field line values, in order.
+    public init(fieldValues: [String]) {
+        for value in fieldValues {
+            for element in FieldValueSyntax.elements(value[...]) where !element.isEmpty {
+                apply(element)
+            }
+        }
+    }
+
+    // MARK: - Parsing
+
+    /// A directive's argument as received.
+    private enum Argument {
+        case none
+        case value(String)
+        case malformed
+    }
+
+    private mutating func apply(_ element: Substring) {
+        let name: Substring
+        let argument: Argument
+        if let equals = element.utf8.firstIndex(of: FieldValueSyntax.equals) {
+            name = FieldValueSyntax.trimmed(element[..<equals])
+            let raw = FieldValueSyntax.trimmed(element[element.utf8.index(after: equals)...])
+            if raw.utf8.first == FieldValueSyntax.quote {
+                argument = FieldValueSyntax.unquoted(raw).map(Argument.value) ?? .malformed
+            } else if FieldValueSyntax.isToken(raw) {
+                argument = .value(String(raw))
+            } else {
+                argument = .malformed
+            }
+        } else {
+            name = element
+            argument = .none
+        }
+        guard FieldValueSyntax.isToken(name) else { return }
+        let hasArgument: Bool
+        if case .none = argument { hasArgument = false } else { hasArgument = true }
+
+        switch FieldValueSyntax.lowercased(name) {
+        case "max-age": maxAge = Self.smallest(maxAge, Self.delta(argument))
+        case "s-maxage": sMaxAge = Self.smallest(sMaxAge, Self.delta(argument))
+        case "stale-while-revalidate":
+            staleWhileRevalidate = Self.smallest(staleWhileRevalidate, Self.delta(argument))
+        case "stale-if-error": staleIfError = Self.smallest(staleIfError, Self.delta(argument))
+        case "min-fresh":
+            if case .value(let text) = argument, let seconds = FieldValueSyntax.deltaSeconds(text[...]) {
+                minFresh = max(minFresh ?? 0, seconds)
+            }
+        case "max-stale":
+            if hasArgument {
+                let seconds = Self.delta(argument)
+                if case .seconds(let current) = maxStale {
+                    maxStale = .seconds(min(current, seconds))
+                } else {
+                    maxStale = .seconds(seconds)
+                }
+            } else if maxStale == nil {
+                maxStale = .any
+            }
+        case "no-cache":
+            (noCache, noCacheFieldNames) = Self.merged(noCache, noCacheFieldNames, argument)
+        case "private":
+            (isPrivate, privateFieldNames) = Self.merged(isPrivate, privateFieldNames, argument)
+        case "no-store": noStore = true
+        case "must-revalidate": mustRevalidate = true
+        case "proxy-revalidate": proxyRevalidate = true
+        case "no-transform": noTransform = true
+        case "only-if-cached": onlyIfCached = true
+        case "public": if !hasArgument { isPublic = true }
+        case "immutable": if !hasArgument { immutable = true }
+        case "must-understand": if !hasArgument { mustUnderstand = true }
+        default: break
+        }
+    }
+
+    /// A delta-seconds argument, or 0 when it is missing or invalid (see the file comment).
+    private static func delta(_ argument: Argument) -> Int {
+        guard case .value(let text) = argument else { return 0 }
+        return FieldValueSyntax.deltaSeconds(text[...]) ?? 0
+    }
+
+    private static func smallest(_ current: Int?, _ new: Int) -> Int {
+        min(current ?? new, new)
+    }
+
+    /// Folds one `no-cache` or `private` occurrence into the flag and its field names: any
+    /// unqualified (or malformed, or empty) occurrence clears the list, meaning "the whole
+    /// response".
+    private static func merged(_ present: Bool, _ names: [String], _ argument: Argument) -> (Bool, [String]) {
+        let listed: [String]
+        if case .value(let text) = argument {
+            listed = FieldValueSyntax.elements(text[...]).filter { !$0.isEmpty }.map(FieldValueSyntax.lowercased)
+        } else {
+            listed = []
+        }
+        // The whole response is meant when this or an earlier occurrence names no fields.
+        if listed.isEmpty || (present && names.isEmpty) { return (true, []) }
+        var union = names
+        for name in listed where !union.contains(name) { union.append(name) }
+        return (true, union)
+    }
+}

@@ -1,0 +1,153 @@
+// The Cache-Status response field (RFC 9211), one list member per cache.
+//
+// Syntax is a Structured Fields list member (RFC 8941 §3.1): the cache's name as an sf-token (or
+// an sf-string when it is not a valid token), then `; key` for a true Boolean and `; key=value`
+// otherwise. Parameters are written in a fixed order — hit or fwd, fwd-status, ttl, stored,
+// collapsed, key, detail — so the field is stable across requests:
+//   portico; hit; ttl=42
+//   portico; fwd=miss; stored
+//   portico; fwd=stale; fwd-status=304; ttl=60; stored
+//   portico; fwd=uri-miss; detail=no-store
+// A cache adds its member after those already present (§2: "the first member ... is the cache
+// closest to the origin server"); appending a new `Cache-Status` field line has that effect
+// (RFC 9110 §5.3).
+
+/// One cache's `Cache-Status` list member (RFC 9211 §2).
+public struct CacheStatus: Sendable, Equatable {
+    /// §2.2 `fwd`: why the request went forward.
+    public enum ForwardReason: String, Sendable, Equatable, CaseIterable {
+        /// Configured to skip the cache.
+        case bypass
+        /// The method is not cacheable.
+        case method
+        /// No stored response for the URI.
+        case uriMiss = "uri-miss"
+        /// Stored responses for the URI, none selected by Vary.
+        case varyMiss = "vary-miss"
+        /// No usable stored response (when uri-miss and vary-miss cannot be told apart).
+        case miss
+        /// The request's directives demanded it (no-cache, max-age, min-fresh).
+        case request
+        /// A stored response was selected, but stale (or no-cache).
+        case stale
+        /// Part of the response was stored.
+        case partial
+    }
+
+    /// Served from the cache (`hit`), or forwarded with a reason (`fwd`).
+    public enum Outcome: Sendable, Equatable {
+        case hit
+        case forward(ForwardReason)
+    }
+
+    /// The cache's name: `portico`.
+    public var cacheName: String
+    public var outcome: Outcome
+    /// §2.3 `fwd-status`: the status the next hop answered with.
+    public var forwardStatus: Int?
+    /// §2.4 `ttl`: remaining freshness in whole seconds, negative when serving stale.
+    public var ttl: Int?
+    /// §2.5 `stored`.
+    public var stored: Bool
+    /// §2.6 `collapsed`: the request waited for another request's response.
+    public var collapsed: Bool
+    /// §2.7 `key`.
+    public var key: String?
+    /// §2.8 `detail`, e.g. a `NotStoredReason.token`.
+    public var detail: String?
+
+    public init(
+        cacheName: String = "portico",
+        outcome: Outcome,
+        forwardStatus: Int? = nil,
+        ttl: Int? = nil,
+        stored: Bool = false,
+        collapsed: Bool = false,
+        key: String? = nil,
+        detail: String? = nil
+    ) {
+        self.cacheName = cacheName
+        self.outcome = outcome
+        self.forwardStatus = forwardStatus
+        self.ttl = ttl
+        self.stored = stored
+        self.collapsed = collapsed
+        self.key = key
+        self.detail = detail
+    }
+
+    /// A hit with `ttl` seconds of freshness left (negative: stale).
+    public static func hit(ttl: Int?, collapsed: Bool = false, detail: String? = nil) -> CacheStatus {
+        CacheStatus(outcome: .hit, ttl: ttl, collapsed: collapsed, detail: detail)
+    }
+
+    /// A forwarded request.
+    public static func forward(
+        _ reason: ForwardReason,
+        status: Int? = nil,
+        ttl: Int? = nil,
+        stored: Bool = false,
+        collapsed: Bool = false,
+        detail: String? = nil
+    ) -> CacheStatus {
+        CacheStatus(
+            outcome: .forward(reason), forwardStatus: status, ttl: ttl, stored: stored, collapsed: collapsed,
+            detail: detail)
+    }
+
+    /// Whole seconds for `ttl`, from `EntryPolicy.remainingFreshness(at:)`: rounded toward
+    /// negative infinity, so a response with half a second left shows 0 and one stale by half a
+    /// second shows -1; clamped to the 15 digits of an sf-integer.
+    public static func ttlSeconds(_ remaining: Double) -> Int {
+        guard !remaining.isNaN else { return 0 }
+        return Int(min(max(remaining, -999_999_999_999_999), 999_999_999_999_999).rounded(.down))
+    }
+
+    /// The list member, e.g. `portico; fwd=miss; stored`.
+    public var fieldValue: String {
+        var out = Self.tokenOrString(cacheName)
+        switch outcome {
+        case .hit: out += "; hit"
+        case .forward(let reason): out += "; fwd=" + reason.rawValue
+        }
+        if let forwardStatus { out += "; fwd-status=\(forwardStatus)" }
+        if let ttl { out += "; ttl=\(ttl)" }
+        if stored { out += "; stored" }
+        if collapsed { out += "; collapsed" }
+        if let key { out += "; key=" + Self.string(key) }
+        if let detail { out += "; detail=" + Self.tokenOrString(detail) }
+        return out
+    }
+
+    // MARK: - Structured Fields (RFC 8941)
+
+    /// §3.3.4 sf-token when `value` is one (`( ALPHA / "*" ) *( tchar / ":" / "/" )`), else an
+    /// sf-string.
+    static func tokenOrString(_ value: String) -> String {
+        isToken(value) ? value : string(value)
+    }
+
+    static func isToken(_ value: String) -> Bool {
+        guard let first = value.utf8.first,
+            (first >= UInt8(ascii: "a") && first <= UInt8(ascii: "z"))
+                || (first >= UInt8(ascii: "A") && first <= UInt8(ascii: "Z")) || first == UInt8(ascii: "*")
+        else { return false }
+        return value.utf8.allSatisfy {
+            FieldValueSyntax.isTchar($0) || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: "/")
+        }
+    }
+
+    /// §3.3.3 sf-string: printable ASCII in quotes, `"` and `\` escaped. Other characters
+    /// cannot be represented and become `?`.
+    static func string(_ value: String) -> String {
+        var out = "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"", "\\": out += "\\" + String(scalar)
+            case " "..."~": out.unicodeScalars.append(scalar)
+            default: out += "?"
+            }
+        }
+        return out + "\""
+    }
+}

@@ -1,0 +1,100 @@
+// Request collapsing: while one request fetches a resource, others for the same resource wait
+// for it instead of fetching too (Varnish's busy objects, Pingora's cache lock).
+//
+// The table is a state machine with no I/O and no clock, shared by all workers behind one
+// mutex. Each slot, named by the cache key and optionally a variant key (the request's values for
+// the Vary names a stale entry of that key lists, so that requests that will get different
+// variants don't wait on each other), is either absent or held by one leader with a queue of
+// waiters:
+//
+//   join      absent → leader (the caller fetches);   held → follower (the caller waits)
+//   complete  held → absent, returns the waiters: the leader stored (or decided not to store)
+//             the response; each waiter looks the cache up again, and on a miss fetches itself
+//   abandon   held → absent, returns the waiters: the fetch failed; each waiter fetches itself
+//             (or joins again, and the first to do so leads)
+//   remove    drops one waiter (its own deadline passed; the caller answers it, e.g. 504)
+//
+// Waiters are released in the order they joined. What a waiter is (the server uses a worker index
+// and a connection id) and how it is woken (a job posted to its worker's mailbox) is the caller's
+// business, as are deadlines: the table never times anything out.
+
+import Synchronization
+
+/// A table of in-flight fetches: the first request for a key leads, later ones wait for it.
+/// Safe to use from any thread.
+public final class Coalescer<Waiter: Sendable & Equatable>: Sendable {
+    /// What `join` made the caller.
+    public enum Role: Sendable, Equatable {
+        /// Nobody was fetching: the caller fetches, then calls `complete` or `abandon`.
+        case leader
+        /// A fetch is in flight: the caller waits to be returned by `complete` or `abandon`.
+        case follower
+    }
+
+    private struct Slot: Hashable {
+        var key: CacheKey
+        var variantKey: String?
+    }
+
+    private let slots = Mutex<[Slot: [Waiter]]>([:])
+
+    public init() {}
+
+    /// Joins the fetch of `key` (and `variantKey`): `.leader` when there is none yet (the slot
+    /// is now held, with no waiters), else `.follower`, with `waiter` queued.
+    public func join(_ key: CacheKey, variantKey: String? = nil, waiter: Waiter) -> Role {
+        slots.withLock { slots in
+            let slot = Slot(key: key, variantKey: variantKey)
+            guard slots[slot] != nil else {
+                slots[slot] = []
+                return .leader
+            }
+            slots[slot]!.append(waiter)
+            return .follower
+        }
+    }
+
+    /// The leader's fetch finished and the cache is up to date: frees the slot and returns its
+    /// waiters, in join order, to look the cache up again. Empty when nobody waited (or the slot
+    /// was not held).
+    public func complete(_ key: CacheKey, variantKey: String? = nil) -> [Waiter] {
+        release(Slot(key: key, variantKey: variantKey))
+    }
+
+    /// The leader's fetch failed or gave up: frees the slot and returns its waiters, in join
+    /// order, to fetch for themselves.
+    public func abandon(_ key: CacheKey, variantKey: String? = nil) -> [Waiter] {
+        release(Slot(key: key, variantKey: variantKey))
+    }
+
+    /// Drops `waiter` from the queue of `key` (its deadline passed, or its client went away);
+    /// whether it was queued. The slot stays held by its leader.
+    @discardableResult
+    public func remove(waiter: Waiter, key: CacheKey, variantKey: String? = nil) -> Bool {
+        slots.withLock { slots in
+            let slot = Slot(key: key, variantKey: variantKey)
+            guard let index = slots[slot]?.firstIndex(of: waiter) else { return false }
+            slots[slot]!.remove(at: index)
+            return true
+        }
+    }
+
+    /// Whether a fetch of `key` (and `variantKey`) is in flight.
+    public func isFetching(_ key: CacheKey, variantKey: String? = nil) -> Bool {
+        slots.withLock { $0[Slot(key: key, variantKey: variantKey)] != nil }
+    }
+
+    /// Requests waiting for the fetch of `key` (and `variantKey`).
+    public func waiterCount(_ key: CacheKey, variantKey: String? = nil) -> Int {
+        slots.withLock { $0[Slot(key: key, variantKey: variantKey)]?.count ?? 0 }
+    }
+
+    /// Fetches in flight.
+    public var fetchCount: Int {
+        slots.withLock { $0.count }
+    }
+
+    private func release(_ slot: Slot) -> [Waiter] {
+        slots.withLock { $0.removeValue(forKey: slot) ?? [] }
+    }
+}

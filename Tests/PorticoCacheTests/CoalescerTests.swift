@@ -1,0 +1,73 @@
+import PorticoCache
+import Testing
+
+@Suite struct CoalescerTests {
+    /// What the server queues: which worker, which connection.
+    struct Waiter: Sendable, Equatable, CustomStringConvertible {
+        var worker: Int
+        var connection: UInt64
+        var description: String { "w\(worker)c\(connection)" }
+    }
+
+    private let a = Fixtures.key("/a")
+    private let b = Fixtures.key("/b")
+
+    private func waiter(_ connection: UInt64, worker: Int = 0) -> Waiter {
+        Waiter(worker: worker, connection: connection)
+    }
+
+    @Test func firstLeadsOthersFollowCompleteReleasesInOrder() {
+        let table = Coalescer<Waiter>()
+        #expect(table.join(a, waiter: waiter(1)) == .leader)
+        #expect(table.join(a, waiter: waiter(2, worker: 1)) == .follower)
+        #expect(table.join(a, waiter: waiter(3)) == .follower)
+        #expect(table.join(b, waiter: waiter(4)) == .leader)
+        #expect(table.fetchCount == 2)
+        #expect(table.waiterCount(a) == 2)
+        #expect(table.complete(a) == [waiter(2, worker: 1), waiter(3)])
+        #expect(!table.isFetching(a))
+        #expect(table.complete(a) == [], "completing twice releases nothing")
+        #expect(table.join(a, waiter: waiter(5)) == .leader, "the next request leads a new fetch")
+        #expect(table.complete(b) == [])
+        #expect(table.fetchCount == 1)
+    }
+
+    @Test func variantKeysSeparateFetches() {
+        let table = Coalescer<Waiter>()
+        #expect(table.join(a, variantKey: "gzip", waiter: waiter(1)) == .leader)
+        #expect(table.join(a, variantKey: "br", waiter: waiter(2)) == .leader)
+        #expect(table.join(a, waiter: waiter(3)) == .leader)
+        #expect(table.join(a, variantKey: "gzip", waiter: waiter(4)) == .follower)
+        #expect(table.complete(a, variantKey: "br") == [])
+        #expect(table.complete(a, variantKey: "gzip") == [waiter(4)])
+        #expect(table.isFetching(a))
+    }
+
+    @Test func timedOutWaiterIsRemovedAndAbandonReleasesTheRest() {
+        let table = Coalescer<Waiter>()
+        #expect(table.join(a, waiter: waiter(1)) == .leader)
+        for connection: UInt64 in 2...4 { #expect(table.join(a, waiter: waiter(connection)) == .follower) }
+        #expect(table.remove(waiter: waiter(3), key: a))
+        #expect(!table.remove(waiter: waiter(3), key: a))
+        #expect(!table.remove(waiter: waiter(2), key: b))
+        #expect(table.isFetching(a), "the leader still fetches")
+        #expect(table.abandon(a) == [waiter(2), waiter(4)])
+        #expect(!table.isFetching(a))
+        // After an abandon the released waiters join again: the first leads.
+        #expect(table.join(a, waiter: waiter(2)) == .leader)
+        #expect(table.join(a, waiter: waiter(4)) == .follower)
+        #expect(table.abandon(a) == [waiter(4)])
+    }
+
+    @Test func concurrentJoinsElectOneLeader() async {
+        let table = Coalescer<Waiter>()
+        let roles = await withTaskGroup(of: Coalescer<Waiter>.Role.self) { group in
+            for connection in 0..<64 {
+                group.addTask { table.join(a, waiter: waiter(UInt64(connection))) }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(roles.filter { $0 == .leader }.count == 1)
+        #expect(table.complete(a).count == 63)
+    }
+}
