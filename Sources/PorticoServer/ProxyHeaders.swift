@@ -19,7 +19,8 @@ enum ProxyHeaders {
         // Host is restated from the parsed request: an absolute-form target overrides the field
         // (RFC 9112 §3.2.2), and `Connection: host` must not make the request lose it.
         let host = request.host ?? ""
-        if !host.isEmpty { headers.set("Host", host) }
+        let originForm = request.target.utf8.first == UInt8(ascii: "/")
+        if !host.isEmpty && !(originForm && headers.contains("Host")) { headers.set("Host", host) }
         switch request.framing {
         case .length(let length):
             headers.set("Content-Length", String(length))

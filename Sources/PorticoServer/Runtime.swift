@@ -29,8 +29,8 @@ final class Runtime: Sendable {
             body: config.limits.requestBody
         )
         var groups: [String: BackendGroup] = [:]
-        for settings in config.backends {
-            groups[settings.name] = try BackendGroup(settings)
+        for (index, settings) in config.backends.enumerated() {
+            groups[settings.name] = try BackendGroup(settings, index: index)
         }
         self.groups = groups
         routes = config.routes
@@ -74,8 +74,9 @@ final class Runtime: Sendable {
     }
 }
 
-/// One `backend` block with its servers' addresses resolved.
-struct BackendGroup: Sendable {
+/// One `backend` block with its servers' addresses resolved. A class, so that the request path
+/// passes one reference around rather than copying (and retaining) each of its arrays.
+final class BackendGroup: Sendable {
     let settings: BackendSettings
     let servers: [UpstreamServer]
     let addresses: [ResolvedAddress]
@@ -88,8 +89,11 @@ struct BackendGroup: Sendable {
     let generation: Int
 
     var name: String { settings.name }
+    /// Position of the block in its configuration, for per-worker arrays indexed by group.
+    let index: Int
 
-    init(_ settings: BackendSettings) throws(SystemError) {
+    init(_ settings: BackendSettings, index: Int) throws(SystemError) {
+        self.index = index
         self.settings = settings
         var servers: [UpstreamServer] = []
         var addresses: [ResolvedAddress] = []

@@ -24,7 +24,8 @@ final class Worker: @unchecked Sendable {
     private var clients: [ObjectIdentifier: ClientConnection] = [:]
     /// Idle keep-alive connections by server slot (`ServerSlots`).
     private var idleUpstreams: [[UpstreamConnection]] = []
-    private var balancers: [String: (generation: Int, balancer: SmoothWeightedBalancer)] = [:]
+    /// Balancer state by group index, with the generation of the group it belongs to.
+    private var balancers: [(generation: Int, balancer: SmoothWeightedBalancer)] = []
     private let maxClients: Int
     private var httpDate = HTTPDate()
 
@@ -90,25 +91,30 @@ final class Worker: @unchecked Sendable {
 
     /// Swaps in a new configuration for requests that start from now on.
     func installRuntime(_ runtime: Runtime) {
-        let previous = self.balancers
+        var previous: [String: SmoothWeightedBalancer] = [:]
+        for (name, group) in self.runtime.groups where group.index < balancers.count {
+            previous[name] = balancers[group.index].balancer
+        }
         self.runtime = runtime
-        balancers = [:]
-        for (name, group) in runtime.groups {
-            if let old = previous[name], old.balancer.servers == group.servers {
-                balancers[name] = (group.generation, old.balancer)
-            } else {
-                balancers[name] = (group.generation, SmoothWeightedBalancer(servers: group.servers))
+        let groups = runtime.groups.values.sorted { $0.index < $1.index }
+        balancers = groups.map { group in
+            // A group that kept its servers keeps its place in the rotation.
+            if let old = previous[group.name], old.servers == group.servers {
+                return (group.generation, old)
             }
+            return (group.generation, SmoothWeightedBalancer(servers: group.servers))
         }
     }
 
     func pickServer(in group: BackendGroup, excluding tried: [Int]) -> UpstreamServer? {
-        guard balancers[group.name]?.generation == group.generation else {
+        let index = group.index
+        guard index < balancers.count, balancers[index].generation == group.generation else {
             // A request that started before a reload: pick among its own group's servers.
             var balancer = SmoothWeightedBalancer(servers: group.servers)
             return balancer.pick(where: { !tried.contains($0.id) })
         }
-        return balancers[group.name]?.balancer.pick(where: { !tried.contains($0.id) })
+        if tried.isEmpty { return balancers[index].balancer.pick() }
+        return balancers[index].balancer.pick(where: { !tried.contains($0.id) })
     }
 
     // MARK: - Connections
