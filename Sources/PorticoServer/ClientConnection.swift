@@ -180,6 +180,27 @@ final class ClientConnection: UpstreamConnectionDelegate {
             respondWithError(status: 417, message: "only 100-continue is supported", close: true)
             return
         }
+        if request.method == "CONNECT" {
+            respondWithError(status: 501, message: "CONNECT tunnels are not supported", close: true)
+            return
+        }
+        let maxForwards = MaxForwards.action(for: request)
+        if maxForwards == .answerLocally {
+            let answer = MaxForwards.localAnswer(to: request)
+            output.append(
+                ErrorResponse.bytes(
+                    status: 200,
+                    contentType: answer.contentType,
+                    body: answer.body,
+                    close: closeAfterResponse || !hasNoBody(request),
+                    date: worker.dateString,
+                    extraHeaders: answer.extra
+                )
+            )
+            if !hasNoBody(request) { closeAfterResponse = true }
+            endRequest()
+            return
+        }
         guard let group = runtime.group(host: request.host, path: request.path) else {
             respondWithError(status: 404, message: "no route for this host and path", close: !hasNoBody(request))
             return
@@ -191,7 +212,11 @@ final class ClientConnection: UpstreamConnectionDelegate {
             output.append("HTTP/1.1 100 Continue\r\n\r\n")
             answeredContinue = true
         }
-        let head = ProxyHeaders.upstreamRequest(request, clientAddress: peer, answeredContinue: answeredContinue)
+        var forwarded = request
+        if case .forwardDecremented(let remaining) = maxForwards {
+            forwarded.headers.set("Max-Forwards", String(remaining))
+        }
+        let head = ProxyHeaders.upstreamRequest(forwarded, clientAddress: peer, answeredContinue: answeredContinue)
         var responseLimits = ParseLimits()
         responseLimits.headerBytes = max(runtime.config.limits.requestHeaders, 65536)
         responseLimits.headerCount = max(runtime.config.limits.headerCount, 200)

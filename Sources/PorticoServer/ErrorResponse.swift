@@ -7,22 +7,42 @@ enum ErrorResponse {
         -> [UInt8]
     {
         let body = "\(status) \(reason(status)): \(message)\n"
+        return bytes(
+            status: status,
+            contentType: "text/plain; charset=utf-8",
+            body: Array(body.utf8),
+            close: close,
+            date: date,
+            extraHeaders: extraHeaders
+        )
+    }
+
+    /// Any response the proxy answers itself, errors or not (`Max-Forwards: 0`).
+    static func bytes(
+        status: Int,
+        contentType: String?,
+        body: [UInt8],
+        close: Bool,
+        date: String,
+        extraHeaders: [HeaderField] = []
+    ) -> [UInt8] {
         var headers = HTTPHeaders()
         headers.add("Date", date)
-        headers.add("Content-Type", "text/plain; charset=utf-8")
-        headers.add("Content-Length", String(body.utf8.count))
+        if let contentType { headers.add("Content-Type", contentType) }
+        headers.add("Content-Length", String(body.count))
         headers.add("Cache-Control", "no-store")
         for field in extraHeaders { headers.add(field.name, field.value) }
         if close { headers.add("Connection", "close") }
         var bytes = ResponseHead(version: .http11, status: status, reason: reason(status), headers: headers)
             .serialized()
-        bytes.append(contentsOf: body.utf8)
+        bytes.append(contentsOf: body)
         return bytes
     }
 
     static func reason(_ status: Int) -> String {
         switch status {
         case 100: return "Continue"
+        case 200: return "OK"
         case 400: return "Bad Request"
         case 404: return "Not Found"
         case 408: return "Request Timeout"
