@@ -1,5 +1,6 @@
 import CLibevent
 import Glibc
+import PorticoCache
 import PorticoHTTP
 import PorticoUpstream
 
@@ -205,6 +206,11 @@ final class ClientConnection: UpstreamConnectionDelegate {
             respondWithError(status: 404, message: "no route for this host and path", close: !hasNoBody(request))
             return
         }
+        var lookup = CacheLookup.bypass
+        if let cache = worker.cache, request.method == "GET" || request.method == "HEAD", hasNoBody(request) {
+            lookup = lookUp(request, in: cache)
+            if case .answered = lookup { return }
+        }
         var answeredContinue = false
         if request.expectsContinue && request.version == .http11 && !hasNoBody(request) {
             // RFC 9110 §10.1.1: the proxy answers 100 itself (as nginx does), so the backend sees a
@@ -216,11 +222,21 @@ final class ClientConnection: UpstreamConnectionDelegate {
         if case .forwardDecremented(let remaining) = maxForwards {
             forwarded.headers.set("Max-Forwards", String(remaining))
         }
+        if case .forward(_, _, let stale?, _) = lookup {
+            forwarded.headers = Conditional.revalidationRequestHeaders(request.headers, for: stale.policy)
+        }
         let head = ProxyHeaders.upstreamRequest(forwarded, clientAddress: peer, answeredContinue: answeredContinue)
         var responseLimits = ParseLimits()
         responseLimits.headerBytes = max(runtime.config.limits.requestHeaders, 65536)
         responseLimits.headerCount = max(runtime.config.limits.headerCount, 200)
         let exchange = Exchange(request: request, group: group, upstreamHead: head, responseLimits: responseLimits)
+        if case .forward(let key, let status, let stale, let conditional) = lookup {
+            exchange.cacheKey = key
+            exchange.cacheStatus = status
+            exchange.revalidating = stale
+            exchange.clientConditional = conditional
+        }
+        exchange.requestTime = worker.wallClock
         phase = .active
         self.exchange = exchange
         flush()
@@ -335,6 +351,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
         from source: EventBuffer,
         to destination: EventBuffer,
         rechunk: Bool,
+        captureFor exchange: Exchange? = nil,
         counted: (Int) -> Void
     ) throws(HTTPParseError) -> Bool {
         while !source.isEmpty {
@@ -348,6 +365,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
                 source.drain(consumed)
             case .data(let range):
                 source.drain(range.lowerBound)
+                if let exchange { capture(range.count, of: source, for: exchange) }
                 if rechunk { destination.append(ChunkedEncoding.chunkHeader(range.count)) }
                 source.move(range.count, to: destination)
                 if rechunk { destination.append("\r\n") }
@@ -396,6 +414,9 @@ final class ClientConnection: UpstreamConnectionDelegate {
             // 1xx interim responses: the proxy already answered 100 Continue if it was asked;
             // the others are informational and dropped.
             if response.status < 200 { continue }
+            if exchange.cacheKey != nil || !Invalidation.isSafe(exchange.request.method) {
+                if let served = applyCache(to: response, of: exchange, from: upstream), served { return false }
+            }
             exchange.response = response
             switch response.framing {
             case .none: exchange.responseBody = .done
@@ -414,7 +435,8 @@ final class ClientConnection: UpstreamConnectionDelegate {
                     framing: exchange.clientFraming,
                     keepAlive: !closeAfterResponse,
                     clientVersion: exchange.request.version,
-                    date: worker.dateString
+                    date: worker.dateString,
+                    cacheStatus: exchange.cacheStatus?.fieldValue
                 )
             )
             exchange.responseStarted = true
@@ -428,6 +450,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
             break
         case .length(let remaining):
             let count = min(Int64(upstream.input.count), remaining)
+            capture(Int(count), of: upstream.input, for: exchange)
             upstream.input.move(Int(count), to: output)
             exchange.responseBody = count == remaining ? .done : .length(remaining: remaining - count)
         case .chunked(var decoder):
@@ -436,7 +459,8 @@ final class ClientConnection: UpstreamConnectionDelegate {
                     &decoder,
                     from: upstream.input,
                     to: output,
-                    rechunk: exchange.clientFraming == .chunked
+                    rechunk: exchange.clientFraming == .chunked,
+                    captureFor: exchange
                 ) { _ in }
                 exchange.responseBody = finished ? .done : .chunked(decoder)
             } catch {
@@ -448,6 +472,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
         case .untilClose:
             let count = upstream.input.count
             if count > 0 {
+                capture(count, of: upstream.input, for: exchange)
                 if exchange.clientFraming == .chunked { output.append(ChunkedEncoding.chunkHeader(count)) }
                 upstream.input.moveAll(to: output)
                 if exchange.clientFraming == .chunked { output.append("\r\n") }
@@ -507,6 +532,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
     /// The response is all in `output`: the backend connection goes back to the pool when both
     /// messages ended cleanly, and the client connection moves on to its next request.
     private func finishExchange(_ exchange: Exchange, upstream: UpstreamConnection?) {
+        store(exchange)
         if let upstream {
             let reusable =
                 exchange.response?.keepAlive == true && exchange.requestBodyDone && upstream.input.isEmpty
@@ -525,7 +551,260 @@ final class ClientConnection: UpstreamConnectionDelegate {
             abort()
             return
         }
+        if status >= 500, serveStaleOnError(exchange, status: status) { return }
         respondWithError(status: status, message: message, close: close || !exchange.requestBodyDone)
+    }
+
+    // MARK: - Cache
+
+    /// What the cache made of a request before it goes anywhere.
+    private enum CacheLookup {
+        /// Not a request the cache looks at.
+        case bypass
+        /// Answered from the cache (or with 504 for only-if-cached); nothing goes to a backend.
+        case answered
+        /// Goes to the backend: a miss, or a stored response to revalidate.
+        case forward(CacheKey, CacheStatus, CacheEntry?, Conditional.Outcome)
+    }
+
+    /// RFC 9111 §4: picks the stored variant for the request and decides whether it may be used.
+    private func lookUp(_ request: RequestHead, in cache: CacheStore) -> CacheLookup {
+        guard let key = CacheKey(scheme: "http", request: request) else { return .bypass }
+        let now = worker.wallClock
+        let control = CacheControl(requestHeaders: request.headers)
+        let variants = cache.lookup(key)
+        let entry = variants.first {
+            Variants.matches(fieldNames: $0.varyNames, storedValues: $0.variant, requestHeaders: request.headers)
+        }
+        guard let entry else {
+            cache.recordMiss()
+            if control.onlyIfCached {
+                respondWithError(status: 504, message: "only-if-cached and nothing stored", close: false)
+                return .answered
+            }
+            return .forward(key, .forward(variants.isEmpty ? .miss : .varyMiss), nil, .proceed)
+        }
+        let conditional = Conditional.evaluate(
+            method: request.method,
+            requestHeaders: request.headers,
+            storedStatus: entry.status,
+            storedHeaders: entry.headers,
+            responseTime: entry.policy.responseTime,
+            now: now
+        )
+        if conditional == .forward { return .forward(key, .forward(.request), nil, .proceed) }
+        switch CacheRequestPolicy.decide(request: control, entry: entry.policy, now: now) {
+        case .fresh:
+            cache.recordHit(entry)
+            serve(entry, to: request, notModified: conditional == .notModified, now: now, status: nil)
+            return .answered
+        case .staleServable:
+            cache.recordStale(entry)
+            serve(entry, to: request, notModified: conditional == .notModified, now: now, status: nil)
+            return .answered
+        case .onlyIfCachedUnsatisfiable:
+            respondWithError(status: 504, message: "only-if-cached and the stored response is stale", close: false)
+            return .answered
+        case .mustRevalidate(let reason):
+            let stale = entry.policy.hasValidator ? entry : nil
+            return .forward(key, .forward(reason.forwardReason), stale, conditional)
+        }
+    }
+
+    /// Writes a stored response: its shared head and body by reference, with `Age` and
+    /// `Cache-Status` (and the connection's own fields) written beside them.
+    private func serve(
+        _ entry: CacheEntry, to request: RequestHead, notModified: Bool, now: Double, status: CacheStatus?
+    ) {
+        let age = max(0, Int(entry.policy.currentAge(at: now)))
+        let ttl = CacheStatus.ttlSeconds(entry.policy.remainingFreshness(at: now))
+        let statusValue = (status ?? .hit(ttl: ttl)).fieldValue
+        if notModified {
+            var headers = Conditional.notModifiedHeaders(stored: entry.headers)
+            headers.add("Age", String(age))
+            headers.add("Via", ProxyHeaders.via)
+            headers.add("Cache-Status", statusValue)
+            if closeAfterResponse { headers.add("Connection", "close") }
+            output.append(
+                ResponseHead(version: .http11, status: 304, reason: "Not Modified", headers: headers).serialized())
+        } else {
+            output.appendReference(entry.head)
+            var tail = "Age: \(age)\r\nCache-Status: \(statusValue)\r\n"
+            if closeAfterResponse {
+                tail += "Connection: close\r\n"
+            } else if request.version == .http10 {
+                tail += "Connection: keep-alive\r\n"
+            }
+            tail += "\r\n"
+            output.append(Array(tail.utf8))
+            if request.method != "HEAD" { output.appendReference(entry.body) }
+        }
+        endRequest()
+    }
+
+    /// Cache work when a response head arrives: a 304 refreshes the stored response and answers
+    /// from it; a 5xx may be replaced by a stale response (`stale-if-error`); a storable response
+    /// starts being copied; an unsafe method's success invalidates what it changed (§4.4).
+    /// Returns true when the client was answered from the cache.
+    private func applyCache(to response: ResponseHead, of exchange: Exchange, from upstream: UpstreamConnection)
+        -> Bool?
+    {
+        guard let cache = worker.cache else { return nil }
+        let request = exchange.request
+        if !Invalidation.isSafe(request.method) {
+            if let host = request.host,
+                let target = TargetURI(scheme: "http", authority: host, pathAndQuery: request.path)
+            {
+                for uri in Invalidation.urisToInvalidate(
+                    method: request.method, status: response.status, target: target, responseHeaders: response.headers)
+                {
+                    _ = cache.remove(CacheKey(scheme: uri.scheme, host: uri.authority, target: uri.pathAndQuery))
+                }
+            }
+            return nil
+        }
+        guard exchange.cacheKey != nil else { return nil }
+        let now = worker.wallClock
+        if let stale = exchange.revalidating, response.status == 304,
+            Conditional.validates(notModified: response.headers, stored: stale.headers)
+        {
+            let headers = Conditional.updatedHeaders(
+                stored: stale.headers, with304: response.headers, responseTime: now)
+            let policy = Freshness.policy(
+                requestTime: exchange.requestTime, responseTime: now, status: stale.status, responseHeaders: headers)
+            let refreshed = stale.replacing(
+                headers: headers,
+                head: storedHead(
+                    status: stale.status, reason: reasonPhrase(of: stale), headers: headers,
+                    bodyLength: stale.bodyLength),
+                policy: policy
+            )
+            _ = cache.insert(refreshed)
+            releaseUpstream(of: exchange, upstream)
+            let status = CacheStatus.forward(
+                .stale, status: 304, ttl: CacheStatus.ttlSeconds(policy.remainingFreshness(at: now)))
+            serve(
+                refreshed, to: request, notModified: exchange.clientConditional == .notModified, now: now,
+                status: status)
+            return true
+        }
+        if response.status >= 500, exchange.revalidating != nil, serveStaleOnError(exchange, status: response.status) {
+            upstream.close()
+            return true
+        }
+        guard request.method == "GET" else { return nil }
+        var status = exchange.cacheStatus ?? .forward(.miss)
+        status.forwardStatus = response.status
+        switch Storability.decide(
+            method: request.method, requestHeaders: request.headers, status: response.status,
+            responseHeaders: response.headers)
+        {
+        case .store:
+            let limit = Int(runtime.config.cache.maxObject)
+            let policy = Freshness.policy(
+                requestTime: exchange.requestTime, responseTime: now, status: response.status,
+                responseHeaders: response.headers)
+            if case .length(let length) = response.framing, length > limit {
+                status.detail = "too-large"
+            } else if !policy.isFresh(at: now) && !policy.hasValidator {
+                // Stale on arrival and nothing to revalidate with: storing it could never help.
+                status.detail = "no-freshness"
+            } else {
+                exchange.capture = CacheBody.Builder(
+                    expectedCount: {
+                        if case .length(let length) = response.framing { return Int(length) }
+                        return 0
+                    }())
+                exchange.captureLimit = limit
+                status.stored = true
+            }
+        case .doNotStore(let reason):
+            status.detail = reason.rawValue
+        }
+        exchange.cacheStatus = status
+        return nil
+    }
+
+    /// Copies `count` bytes at the front of `source` into the exchange's capture, giving up on
+    /// storing once the body outgrows `max_object`.
+    private func capture(_ count: Int, of source: EventBuffer, for exchange: Exchange) {
+        guard let builder = exchange.capture, count > 0 else { return }
+        guard builder.count + count <= exchange.captureLimit else {
+            exchange.capture = nil
+            return
+        }
+        source.forEachSegment(upTo: count) { builder.append(bytes: $0) }
+    }
+
+    /// Stores a response that arrived whole.
+    private func store(_ exchange: Exchange) {
+        guard let cache = worker.cache, let builder = exchange.capture, let key = exchange.cacheKey,
+            let response = exchange.response
+        else { return }
+        exchange.capture = nil
+        let now = worker.wallClock
+        let headers = Storability.storedHeaders(response.headers, responseTime: now)
+        let body = builder.finish()
+        let varyNames = Variants.fieldNames(response.headers)
+        let entry = CacheEntry(
+            key: key,
+            varyNames: varyNames,
+            variant: Variants.secondaryKey(fieldNames: varyNames, requestHeaders: exchange.request.headers),
+            status: response.status,
+            headers: headers,
+            head: storedHead(
+                status: response.status, reason: response.reason, headers: headers, bodyLength: body.count),
+            body: body,
+            policy: Freshness.policy(
+                requestTime: exchange.requestTime, responseTime: now, status: response.status,
+                responseHeaders: headers),
+            createdAt: now
+        )
+        _ = cache.insert(entry)
+    }
+
+    /// The head a stored response is served with: stored fields, `Via`, the body's length, no
+    /// `Age` (each response gets its own), and no final CRLF.
+    private func storedHead(status: Int, reason: String, headers: HTTPHeaders, bodyLength: Int) -> CacheBody {
+        var fields = headers
+        fields.remove("Age")
+        fields.set("Content-Length", String(bodyLength))
+        fields.appendListElement("Via", ProxyHeaders.via)
+        return CacheBody(responseHead: ResponseHead(version: .http11, status: status, reason: reason, headers: fields))
+    }
+
+    /// The reason phrase of a stored status line ("HTTP/1.1 200 OK" → "OK").
+    private func reasonPhrase(of entry: CacheEntry) -> String {
+        let line = entry.head.bytes.prefix { $0 != UInt8(ascii: "\r") }
+        guard line.count > 13 else { return "" }
+        return String(decoding: line.dropFirst(13), as: UTF8.self)
+    }
+
+    /// RFC 9111 §4.2.4 with RFC 5861 §4: answers with the stale response when the backend failed
+    /// and `stale-if-error` (or the request's `max-stale`) allows it.
+    private func serveStaleOnError(_ exchange: Exchange, status: Int) -> Bool {
+        guard let stale = exchange.revalidating, let cache = worker.cache else { return false }
+        let now = worker.wallClock
+        guard
+            CacheRequestPolicy.canServeStaleOnError(
+                entry: stale.policy, request: CacheControl(requestHeaders: exchange.request.headers), now: now)
+        else { return false }
+        exchange.upstream = nil
+        cache.recordStale(stale)
+        let served = CacheStatus.forward(
+            .stale, status: status, ttl: CacheStatus.ttlSeconds(stale.policy.remainingFreshness(at: now)))
+        serve(stale, to: exchange.request, notModified: false, now: now, status: served)
+        return true
+    }
+
+    /// A backend connection whose response was consumed by the cache goes back to the pool.
+    private func releaseUpstream(of exchange: Exchange, _ upstream: UpstreamConnection) {
+        exchange.upstream = nil
+        if upstream.input.isEmpty && exchange.requestBodyDone {
+            worker.park(upstream, group: exchange.group)
+        } else {
+            upstream.close()
+        }
     }
 
     // MARK: - Ending requests

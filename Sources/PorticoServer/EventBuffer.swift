@@ -1,5 +1,6 @@
 import CLibevent
 import Glibc
+import PorticoCache
 
 /// An owned libevent `evbuffer`: a chain of byte blocks that moves between sockets and other
 /// buffers without copying where libevent can hand over whole blocks.
@@ -21,6 +22,37 @@ final class EventBuffer {
 
     func append(_ string: StaticString) {
         _ = evbuffer_add(raw, string.utf8Start, string.utf8CodeUnitCount)
+    }
+
+    /// Appends a stored body without copying it: libevent keeps a reference, and the body stays
+    /// alive (retained here, released by libevent's cleanup call) until the last byte is written,
+    /// even if the cache evicts its entry meanwhile.
+    func appendReference(_ body: CacheBody) {
+        guard let base = body.baseAddress, body.count > 0 else { return }
+        let context = Unmanaged.passRetained(body).toOpaque()
+        _ = evbuffer_add_reference(raw, base, body.count, releaseCacheBody, context)
+    }
+
+    /// Calls `body` with the first `count` bytes of the buffer, block by block, without copying.
+    func forEachSegment(upTo count: Int, _ body: (UnsafeRawBufferPointer) -> Void) {
+        var remaining = min(count, self.count)
+        guard remaining > 0 else { return }
+        var vectors = [iovec](repeating: iovec(), count: 8)
+        let filled = Int(evbuffer_peek(raw, remaining, nil, &vectors, 8))
+        for index in 0..<min(filled, 8) where remaining > 0 {
+            let take = min(remaining, vectors[index].iov_len)
+            body(UnsafeRawBufferPointer(start: vectors[index].iov_base, count: take))
+            remaining -= take
+        }
+        if remaining > 0 {
+            // More blocks than peeked at once: copy the rest out.
+            let offset = min(count, self.count) - remaining
+            var rest = [UInt8](repeating: 0, count: remaining)
+            var position = evbuffer_ptr()
+            evbuffer_ptr_set(raw, &position, offset, EVBUFFER_PTR_SET)
+            _ = rest.withUnsafeMutableBytes { evbuffer_copyout_from(raw, &position, $0.baseAddress, remaining) }
+            rest.withUnsafeBytes { body($0) }
+        }
     }
 
     /// Moves up to `count` bytes from the front of this buffer to the end of `destination`.
@@ -89,4 +121,8 @@ final class EventBuffer {
         }
         return Int(written)
     }
+}
+
+private func releaseCacheBody(_ data: UnsafeRawPointer?, _ length: Int, _ context: UnsafeMutableRawPointer?) {
+    Unmanaged<CacheBody>.fromOpaque(context!).release()
 }

@@ -1,3 +1,4 @@
+import PorticoCache
 import PorticoHTTP
 import PorticoUpstream
 
@@ -31,6 +32,22 @@ final class Exchange {
     /// The response head has gone to the client: a failure from now on can only cut the
     /// connection, never turn into an error response.
     var responseStarted = false
+
+    // MARK: Cache
+
+    /// Set for GET and HEAD requests when the cache is on.
+    var cacheKey: CacheKey?
+    /// The stored response being revalidated; also what `stale-if-error` may serve.
+    var revalidating: CacheEntry?
+    /// What the client's own conditional would get from `revalidating` once it is fresh again.
+    var clientConditional: Conditional.Outcome = .proceed
+    /// The `Cache-Status` value sent with the forwarded response.
+    var cacheStatus: CacheStatus?
+    /// When the request went to the backend (RFC 9111 §4.2.3 `request_time`).
+    var requestTime: Double = 0
+    /// The body being copied for storage, while the response is storable and within `max_object`.
+    var capture: CacheBody.Builder?
+    var captureLimit = 0
 
     init(request: RequestHead, group: BackendGroup, upstreamHead: [UInt8], responseLimits: ParseLimits) {
         self.request = request

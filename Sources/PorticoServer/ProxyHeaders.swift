@@ -62,7 +62,8 @@ enum ProxyHeaders {
         framing: ClientFraming,
         keepAlive: Bool,
         clientVersion: HTTPVersion,
-        date: String
+        date: String,
+        cacheStatus: String? = nil
     ) -> [UInt8] {
         var headers = response.headers
         headers.removeHopByHop()
@@ -78,6 +79,7 @@ enum ProxyHeaders {
         // RFC 9110 §6.6.1: a recipient with a clock adds Date when the origin sent none.
         if !headers.contains("Date") { headers.add("Date", date) }
         appendVia(&headers)
+        if let cacheStatus { headers.add("Cache-Status", cacheStatus) }
         if !keepAlive {
             headers.add("Connection", "close")
         } else if clientVersion == .http10 {

@@ -1,6 +1,7 @@
 import CLibevent
 import Foundation
 import Glibc
+import PorticoCache
 import PorticoConfig
 
 /// Portico's process: binds the listeners, runs one worker per event-loop thread, and turns
@@ -29,7 +30,15 @@ public final class Server {
         let config = runtime.config
         let count = config.workers ?? max(1, Int(sysconf(CInt(_SC_NPROCESSORS_ONLN))))
         let perWorker = max(1, (config.limits.maxConnections + count - 1) / count)
-        workers = (0..<count).map { Worker(index: $0, runtime: runtime, maxClients: perWorker) }
+        let settings = config.cache
+        let cache: CacheStore? =
+            settings.memory > 0
+            ? CacheStore(
+                memory: Int(settings.memory),
+                maxObject: Int(min(settings.maxObject, settings.memory)),
+                eviction: settings.eviction == .s3fifo ? .s3fifo : .lru
+            ) : nil
+        workers = (0..<count).map { Worker(index: $0, runtime: runtime, maxClients: perWorker, cache: cache) }
         try bindListeners(config.listen)
         installSignals(on: workers[0])
 

@@ -1,5 +1,6 @@
 import CLibevent
 import Glibc
+import PorticoCache
 import PorticoHTTP
 import PorticoUpstream
 import Synchronization
@@ -29,8 +30,12 @@ final class Worker: @unchecked Sendable {
     private let maxClients: Int
     private var httpDate = HTTPDate()
 
-    init(index: Int, runtime: Runtime, maxClients: Int) {
+    /// The response cache all workers share; nil when `cache { memory 0; }`.
+    let cache: CacheStore?
+
+    init(index: Int, runtime: Runtime, maxClients: Int, cache: CacheStore?) {
         self.index = index
+        self.cache = cache
         self.runtime = runtime
         self.maxClients = maxClients
         // The base takes no locks: only this worker's thread touches it. Other threads wake it
@@ -200,6 +205,13 @@ final class Worker: @unchecked Sendable {
     }
 
     // MARK: - Time
+
+    /// Wall-clock seconds since 1970 from the loop's cached clock, for Date, Age and freshness.
+    var wallClock: Double {
+        var now = timeval()
+        event_base_gettimeofday_cached(base, &now)
+        return Double(now.tv_sec) + Double(now.tv_usec) / 1_000_000
+    }
 
     /// The Date field value for now, from the loop's cached clock.
     var dateString: String {
