@@ -143,6 +143,15 @@ public final class CacheStore: Sendable {
         }
     }
 
+    /// Removes `entry` when no request can use it any more: past every stale allowance (see
+    /// `sweep`) and without a validator to revalidate it with. Whether it was removed. Lookups
+    /// call this, so expired entries go as soon as they are found, not only at the next sweep.
+    @discardableResult
+    public func removeIfUnusable(_ entry: CacheEntry, now: Double) -> Bool {
+        guard !entry.policy.hasValidator, Self.isExpired(entry.policy, now: now, grace: 0) else { return false }
+        return removeVariant(entry)
+    }
+
     /// Every stored entry, in no particular order (for the admin endpoint and tests).
     public func allEntries() -> [CacheEntry] {
         shards.flatMap { $0.allEntries() }

@@ -8,6 +8,7 @@
 // waiters:
 //
 //   join      absent → leader (the caller fetches);   held → follower (the caller waits)
+//   lead      absent → leader;   held → nothing (a background refresh that is not needed)
 //   complete  held → absent, returns the waiters: the leader stored (or decided not to store)
 //             the response; each waiter looks the cache up again, and on a miss fetches itself
 //   abandon   held → absent, returns the waiters: the fetch failed; each waiter fetches itself
@@ -51,6 +52,18 @@ public final class Coalescer<Waiter: Sendable & Equatable>: Sendable {
             }
             slots[slot]!.append(waiter)
             return .follower
+        }
+    }
+
+    /// Takes the slot of `key` (and `variantKey`) when nobody holds it, without queueing: a
+    /// background refresh leads, or does nothing if a fetch is already in flight. Whether the
+    /// caller now leads.
+    public func lead(_ key: CacheKey, variantKey: String? = nil) -> Bool {
+        slots.withLock { slots in
+            let slot = Slot(key: key, variantKey: variantKey)
+            guard slots[slot] == nil else { return false }
+            slots[slot] = []
+            return true
         }
     }
 

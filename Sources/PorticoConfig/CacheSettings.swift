@@ -5,6 +5,9 @@ public struct CacheSettings: Sendable, Equatable {
     /// Larger responses are streamed through and not stored.
     public var maxObject: Int64 = 16 << 20
     public var eviction: Eviction = .lru
+    /// How long a request waits for another's fetch of the same resource before it goes to the
+    /// backend on its own.
+    public var coalesceTimeout: Duration = .seconds(5)
 
     /// Which entry goes when the cache is full.
     public enum Eviction: String, Sendable, CaseIterable {
@@ -14,9 +17,13 @@ public struct CacheSettings: Sendable, Equatable {
         case s3fifo
     }
 
-    public init(memory: Int64 = 256 << 20, maxObject: Int64 = 16 << 20, eviction: Eviction = .lru) {
+    public init(
+        memory: Int64 = 256 << 20, maxObject: Int64 = 16 << 20, eviction: Eviction = .lru,
+        coalesceTimeout: Duration = .seconds(5)
+    ) {
         self.memory = memory
         self.maxObject = maxObject
         self.eviction = eviction
+        self.coalesceTimeout = coalesceTimeout
     }
 }

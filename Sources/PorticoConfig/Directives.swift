@@ -191,6 +191,12 @@ enum Directives {
                 doc: "Larger responses stream through without being stored."
             ),
             .keyword("eviction", \.eviction, doc: "Which entry goes when the cache is full."),
+            .duration(
+                "coalesce_timeout",
+                \.coalesceTimeout,
+                in: timeoutRange,
+                doc: "How long a request waits for another's fetch of the same URL, then fetches on its own."
+            ),
         ]
     )
 

@@ -13,13 +13,15 @@ import PorticoUpstream
 
 /// A client's TCP connection and the exchange it has in flight.
 final class ClientConnection: UpstreamConnectionDelegate {
-    private enum Phase {
+    enum Phase {
         /// Between requests, nothing received yet.
         case idle
         /// Part of a request head has arrived.
         case head
         /// A request is with a backend: `exchange` holds it.
         case active
+        /// A request waits for another's fetch of the same resource (`waitingFor` holds it).
+        case waiting
         /// The last response is being flushed; then the write side is shut down.
         case closing
         /// Write side shut; unread input is drained briefly so the peer sees our response, not
@@ -28,16 +30,18 @@ final class ClientConnection: UpstreamConnectionDelegate {
         case closed
     }
 
-    private enum TimerKind { case none, idle, header, body, send, linger }
+    enum TimerKind { case none, idle, header, body, send, linger, coalesce }
 
     private static let pipelineLimit = 64 * 1024
     private static let lingerTime = timeval(tv_sec: 2, tv_usec: 0)
 
-    private unowned let worker: Worker
+    unowned let worker: Worker
+    /// Unique on its worker: how a coalesced fetch finds its waiters.
+    let id: UInt64
     private let fd: CInt
-    private let peer: String
+    let peer: String
     private let input = EventBuffer()
-    private let output = EventBuffer()
+    let output = EventBuffer()
     private var readEvent: IOEvent?
     /// Armed while reading is paused, to learn that the client went away (EV_CLOSED, i.e.
     /// EPOLLRDHUP) without reading what backpressure holds back.
@@ -45,18 +49,26 @@ final class ClientConnection: UpstreamConnectionDelegate {
     private var writeEvent: IOEvent?
     private var timer: IOEvent?
     private var phase: Phase = .idle
-    /// The request in flight, set exactly while the phase is `.active`.
-    private var exchange: Exchange?
+    /// The request in flight, set exactly while the phase is `.active`. An exchange that goes
+    /// away still leading a coalesced fetch releases its waiters to fetch on their own.
+    private var exchange: Exchange? {
+        didSet {
+            if let old = oldValue, old !== exchange { settleCoalescing(old, stored: false) }
+        }
+    }
+    /// The request waiting for a coalesced fetch, and the fetch, while the phase is `.waiting`.
+    private var waitingFor: (request: RequestHead, slot: CoalescingSlot)?
     private var timerKind: TimerKind = .none
     private var parser: RequestParser
-    private var runtime: Runtime
+    private(set) var runtime: Runtime
     private var isReading = false
     private var isWriting = false
     private var peerClosed = false
-    private var closeAfterResponse = false
+    private(set) var closeAfterResponse = false
 
-    init(worker: Worker, fd: CInt, peer: String) {
+    init(worker: Worker, id: UInt64, fd: CInt, peer: String) {
         self.worker = worker
+        self.id = id
         self.fd = fd
         self.peer = peer
         runtime = worker.runtime
@@ -81,7 +93,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
     func drain() {
         switch phase {
         case .idle: close()
-        case .head, .active: closeAfterResponse = true
+        case .head, .active, .waiting: closeAfterResponse = true
         case .closing, .lingering, .closed: break
         }
     }
@@ -131,6 +143,8 @@ final class ClientConnection: UpstreamConnectionDelegate {
             parseHead()
         case .active:
             if let exchange { forwardRequestBody(exchange) }
+        case .waiting:
+            break
         case .closing, .lingering, .closed:
             input.drain(input.count)
         }
@@ -174,7 +188,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
 
     // MARK: - Request
 
-    private func startExchange(_ request: RequestHead) {
+    private func startExchange(_ request: RequestHead, coalescing: CoalescingMode = .join) {
         setTimer(.none, nil)
         if !request.keepAlive || worker.isDraining { closeAfterResponse = true }
         if request.headers.contains("Expect") && request.headers.tokens("Expect") != ["100-continue"] {
@@ -206,10 +220,16 @@ final class ClientConnection: UpstreamConnectionDelegate {
             respondWithError(status: 404, message: "no route for this host and path", close: !hasNoBody(request))
             return
         }
-        var lookup = CacheLookup.bypass
-        if let cache = worker.cache, request.method == "GET" || request.method == "HEAD", hasNoBody(request) {
-            lookup = lookUp(request, in: cache)
-            if case .answered = lookup { return }
+        var cacheForward: CacheForward?
+        if let cache = worker.cache, CacheRequestPolicy.canUseStoredResponse(for: request.method), hasNoBody(request) {
+            switch lookUp(request, in: cache, coalescing: coalescing) {
+            case .bypass: break
+            case .answered: return
+            case .waiting(let slot):
+                wait(for: slot, request: request)
+                return
+            case .forward(let forward): cacheForward = forward
+            }
         }
         var answeredContinue = false
         if request.expectsContinue && request.version == .http11 && !hasNoBody(request) {
@@ -222,20 +242,17 @@ final class ClientConnection: UpstreamConnectionDelegate {
         if case .forwardDecremented(let remaining) = maxForwards {
             forwarded.headers.set("Max-Forwards", String(remaining))
         }
-        if case .forward(_, _, let stale?, _) = lookup {
-            forwarded.headers = Conditional.revalidationRequestHeaders(request.headers, for: stale.policy)
+        if let stale = cacheForward?.stale {
+            // Revalidation: the cache's validators replace the client's own conditionals, so a
+            // 304 always answers for the stored response.
+            forwarded.headers = Conditional.revalidationRequestHeaders(forwarded.headers, for: stale.policy)
         }
         let head = ProxyHeaders.upstreamRequest(forwarded, clientAddress: peer, answeredContinue: answeredContinue)
         var responseLimits = ParseLimits()
         responseLimits.headerBytes = max(runtime.config.limits.requestHeaders, 65536)
         responseLimits.headerCount = max(runtime.config.limits.headerCount, 200)
         let exchange = Exchange(request: request, group: group, upstreamHead: head, responseLimits: responseLimits)
-        if case .forward(let key, let status, let stale, let conditional) = lookup {
-            exchange.cacheKey = key
-            exchange.cacheStatus = status
-            exchange.revalidating = stale
-            exchange.clientConditional = conditional
-        }
+        exchange.cache = cacheForward
         exchange.requestTime = worker.wallClock
         phase = .active
         self.exchange = exchange
@@ -244,6 +261,25 @@ final class ClientConnection: UpstreamConnectionDelegate {
         if self.exchange === exchange {
             forwardRequestBody(exchange)
         }
+    }
+
+    /// Parks the request until the fetch it waits for is settled (`coalescedFetchEnded`) or
+    /// `coalesce_timeout` passes; reading pauses meanwhile, as for a request with a backend.
+    private func wait(for slot: CoalescingSlot, request: RequestHead) {
+        phase = .waiting
+        waitingFor = (request, slot)
+        worker.startWaiting(self)
+        setTimer(.coalesce, runtime.coalesceTimeout)
+        updateReading()
+    }
+
+    /// The fetch this connection waited for is settled: look again (and maybe wait again) when
+    /// it was stored, else fetch alone.
+    func coalescedFetchEnded(stored: Bool) {
+        guard case .waiting = phase, let (request, _) = waitingFor else { return }
+        waitingFor = nil
+        phase = .head
+        startExchange(request, coalescing: stored ? .collapsed : .alone)
     }
 
     private func hasNoBody(_ request: RequestHead) -> Bool {
@@ -291,6 +327,14 @@ final class ClientConnection: UpstreamConnectionDelegate {
         if exchange.requestBodyDone { upstream.requestSent() }
     }
 
+    /// Sends the exchange again on a fresh try: its response so far is discarded.
+    func resend(_ exchange: Exchange, carrying head: EventBuffer) {
+        exchange.response = nil
+        exchange.responseParser.reset()
+        exchange.triedServers.removeAll()
+        connectUpstream(exchange, carrying: head)
+    }
+
     private func connectFailed(_ exchange: Exchange, reason: String, unsent: EventBuffer?) {
         let server = exchange.server.map { "\($0.host):\($0.port)" } ?? "?"
         Log.error("backend \(exchange.group.name) server \(server): \(reason)")
@@ -318,7 +362,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
             exchange.requestBody = count == remaining ? .done : .length(remaining: remaining - count)
         case .chunked(var decoder):
             do {
-                let finished = try relayChunks(&decoder, from: input, to: upstream.output, rechunk: true) { count in
+                let finished = try input.decodeChunks(&decoder, into: upstream.output, rechunk: true) { count in
                     exchange.requestBodyBytes += Int64(count)
                 }
                 exchange.requestBody = finished ? .done : .chunked(decoder)
@@ -342,41 +386,6 @@ final class ClientConnection: UpstreamConnectionDelegate {
             // request, so its connection is cut with the body short.
             abort()
         }
-    }
-
-    /// Decodes chunked framing from `source`, appending payload to `destination` (re-chunked for
-    /// a 1.1 peer, raw otherwise). Returns true at the last chunk.
-    private func relayChunks(
-        _ decoder: inout ChunkedDecoder,
-        from source: EventBuffer,
-        to destination: EventBuffer,
-        rechunk: Bool,
-        captureFor exchange: Exchange? = nil,
-        counted: (Int) -> Void
-    ) throws(HTTPParseError) -> Bool {
-        while !source.isEmpty {
-            let (consumed, event) = try source.withFirstSegment { bytes throws(HTTPParseError) in
-                try decoder.next(bytes)
-            }
-            switch event {
-            case .needMore:
-                source.drain(consumed)
-            case .data(let range) where range.isEmpty:
-                source.drain(consumed)
-            case .data(let range):
-                source.drain(range.lowerBound)
-                if let exchange { capture(range.count, of: source, for: exchange) }
-                if rechunk { destination.append(ChunkedEncoding.chunkHeader(range.count)) }
-                source.move(range.count, to: destination)
-                if rechunk { destination.append("\r\n") }
-                counted(range.count)
-            case .end:
-                source.drain(consumed)
-                if rechunk { destination.append(ChunkedEncoding.lastChunk) }
-                return true
-            }
-        }
-        return false
     }
 
     // MARK: - Response (UpstreamConnectionDelegate)
@@ -414,9 +423,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
             // 1xx interim responses: the proxy already answered 100 Continue if it was asked;
             // the others are informational and dropped.
             if response.status < 200 { continue }
-            if exchange.cacheKey != nil || !Invalidation.isSafe(exchange.request.method) {
-                if let served = applyCache(to: response, of: exchange, from: upstream), served { return false }
-            }
+            if applyCache(to: response, of: exchange, from: upstream) { return false }
             exchange.response = response
             switch response.framing {
             case .none: exchange.responseBody = .done
@@ -436,7 +443,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
                     keepAlive: !closeAfterResponse,
                     clientVersion: exchange.request.version,
                     date: worker.dateString,
-                    cacheStatus: exchange.cacheStatus?.fieldValue
+                    cacheStatus: exchange.cache?.status.fieldValue
                 )
             )
             exchange.responseStarted = true
@@ -455,13 +462,9 @@ final class ClientConnection: UpstreamConnectionDelegate {
             exchange.responseBody = count == remaining ? .done : .length(remaining: remaining - count)
         case .chunked(var decoder):
             do {
-                let finished = try relayChunks(
-                    &decoder,
-                    from: upstream.input,
-                    to: output,
-                    rechunk: exchange.clientFraming == .chunked,
-                    captureFor: exchange
-                ) { _ in }
+                let finished = try upstream.input.decodeChunks(
+                    &decoder, into: output, rechunk: exchange.clientFraming == .chunked
+                ) { count in capture(count, of: upstream.input, for: exchange) }
                 exchange.responseBody = finished ? .done : .chunked(decoder)
             } catch {
                 Log.error("backend \(exchange.group.name): bad chunked body: \(error.description)")
@@ -555,261 +558,9 @@ final class ClientConnection: UpstreamConnectionDelegate {
         respondWithError(status: status, message: message, close: close || !exchange.requestBodyDone)
     }
 
-    // MARK: - Cache
-
-    /// What the cache made of a request before it goes anywhere.
-    private enum CacheLookup {
-        /// Not a request the cache looks at.
-        case bypass
-        /// Answered from the cache (or with 504 for only-if-cached); nothing goes to a backend.
-        case answered
-        /// Goes to the backend: a miss, or a stored response to revalidate.
-        case forward(CacheKey, CacheStatus, CacheEntry?, Conditional.Outcome)
-    }
-
-    /// RFC 9111 §4: picks the stored variant for the request and decides whether it may be used.
-    private func lookUp(_ request: RequestHead, in cache: CacheStore) -> CacheLookup {
-        guard let key = CacheKey(scheme: "http", request: request) else { return .bypass }
-        let now = worker.wallClock
-        let control = CacheControl(requestHeaders: request.headers)
-        let variants = cache.lookup(key)
-        let entry = variants.first {
-            Variants.matches(fieldNames: $0.varyNames, storedValues: $0.variant, requestHeaders: request.headers)
-        }
-        guard let entry else {
-            cache.recordMiss()
-            if control.onlyIfCached {
-                respondWithError(status: 504, message: "only-if-cached and nothing stored", close: false)
-                return .answered
-            }
-            return .forward(key, .forward(variants.isEmpty ? .miss : .varyMiss), nil, .proceed)
-        }
-        let conditional = Conditional.evaluate(
-            method: request.method,
-            requestHeaders: request.headers,
-            storedStatus: entry.status,
-            storedHeaders: entry.headers,
-            responseTime: entry.policy.responseTime,
-            now: now
-        )
-        if conditional == .forward { return .forward(key, .forward(.request), nil, .proceed) }
-        switch CacheRequestPolicy.decide(request: control, entry: entry.policy, now: now) {
-        case .fresh:
-            cache.recordHit(entry)
-            serve(entry, to: request, notModified: conditional == .notModified, now: now, status: nil)
-            return .answered
-        case .staleServable:
-            cache.recordStale(entry)
-            serve(entry, to: request, notModified: conditional == .notModified, now: now, status: nil)
-            return .answered
-        case .onlyIfCachedUnsatisfiable:
-            respondWithError(status: 504, message: "only-if-cached and the stored response is stale", close: false)
-            return .answered
-        case .mustRevalidate(let reason):
-            let stale = entry.policy.hasValidator ? entry : nil
-            return .forward(key, .forward(reason.forwardReason), stale, conditional)
-        }
-    }
-
-    /// Writes a stored response: its shared head and body by reference, with `Age` and
-    /// `Cache-Status` (and the connection's own fields) written beside them.
-    private func serve(
-        _ entry: CacheEntry, to request: RequestHead, notModified: Bool, now: Double, status: CacheStatus?
-    ) {
-        let age = max(0, Int(entry.policy.currentAge(at: now)))
-        let ttl = CacheStatus.ttlSeconds(entry.policy.remainingFreshness(at: now))
-        let statusValue = (status ?? .hit(ttl: ttl)).fieldValue
-        if notModified {
-            var headers = Conditional.notModifiedHeaders(stored: entry.headers)
-            headers.add("Age", String(age))
-            headers.add("Via", ProxyHeaders.via)
-            headers.add("Cache-Status", statusValue)
-            if closeAfterResponse { headers.add("Connection", "close") }
-            output.append(
-                ResponseHead(version: .http11, status: 304, reason: "Not Modified", headers: headers).serialized())
-        } else {
-            output.appendReference(entry.head)
-            var tail = "Age: \(age)\r\nCache-Status: \(statusValue)\r\n"
-            if closeAfterResponse {
-                tail += "Connection: close\r\n"
-            } else if request.version == .http10 {
-                tail += "Connection: keep-alive\r\n"
-            }
-            tail += "\r\n"
-            output.append(Array(tail.utf8))
-            if request.method != "HEAD" { output.appendReference(entry.body) }
-        }
-        endRequest()
-    }
-
-    /// Cache work when a response head arrives: a 304 refreshes the stored response and answers
-    /// from it; a 5xx may be replaced by a stale response (`stale-if-error`); a storable response
-    /// starts being copied; an unsafe method's success invalidates what it changed (§4.4).
-    /// Returns true when the client was answered from the cache.
-    private func applyCache(to response: ResponseHead, of exchange: Exchange, from upstream: UpstreamConnection)
-        -> Bool?
-    {
-        guard let cache = worker.cache else { return nil }
-        let request = exchange.request
-        if !Invalidation.isSafe(request.method) {
-            if let host = request.host,
-                let target = TargetURI(scheme: "http", authority: host, pathAndQuery: request.path)
-            {
-                for uri in Invalidation.urisToInvalidate(
-                    method: request.method, status: response.status, target: target, responseHeaders: response.headers)
-                {
-                    _ = cache.remove(CacheKey(scheme: uri.scheme, host: uri.authority, target: uri.pathAndQuery))
-                }
-            }
-            return nil
-        }
-        guard exchange.cacheKey != nil else { return nil }
-        let now = worker.wallClock
-        if let stale = exchange.revalidating, response.status == 304,
-            Conditional.validates(notModified: response.headers, stored: stale.headers)
-        {
-            let headers = Conditional.updatedHeaders(
-                stored: stale.headers, with304: response.headers, responseTime: now)
-            let policy = Freshness.policy(
-                requestTime: exchange.requestTime, responseTime: now, status: stale.status, responseHeaders: headers)
-            let refreshed = stale.replacing(
-                headers: headers,
-                head: storedHead(
-                    status: stale.status, reason: reasonPhrase(of: stale), headers: headers,
-                    bodyLength: stale.bodyLength),
-                policy: policy
-            )
-            _ = cache.insert(refreshed)
-            releaseUpstream(of: exchange, upstream)
-            let status = CacheStatus.forward(
-                .stale, status: 304, ttl: CacheStatus.ttlSeconds(policy.remainingFreshness(at: now)))
-            serve(
-                refreshed, to: request, notModified: exchange.clientConditional == .notModified, now: now,
-                status: status)
-            return true
-        }
-        if response.status >= 500, exchange.revalidating != nil, serveStaleOnError(exchange, status: response.status) {
-            upstream.close()
-            return true
-        }
-        guard request.method == "GET" else { return nil }
-        var status = exchange.cacheStatus ?? .forward(.miss)
-        status.forwardStatus = response.status
-        switch Storability.decide(
-            method: request.method, requestHeaders: request.headers, status: response.status,
-            responseHeaders: response.headers)
-        {
-        case .store:
-            let limit = Int(runtime.config.cache.maxObject)
-            let policy = Freshness.policy(
-                requestTime: exchange.requestTime, responseTime: now, status: response.status,
-                responseHeaders: response.headers)
-            if case .length(let length) = response.framing, length > limit {
-                status.detail = "too-large"
-            } else if !policy.isFresh(at: now) && !policy.hasValidator {
-                // Stale on arrival and nothing to revalidate with: storing it could never help.
-                status.detail = "no-freshness"
-            } else {
-                exchange.capture = CacheBody.Builder(
-                    expectedCount: {
-                        if case .length(let length) = response.framing { return Int(length) }
-                        return 0
-                    }())
-                exchange.captureLimit = limit
-                status.stored = true
-            }
-        case .doNotStore(let reason):
-            status.detail = reason.rawValue
-        }
-        exchange.cacheStatus = status
-        return nil
-    }
-
-    /// Copies `count` bytes at the front of `source` into the exchange's capture, giving up on
-    /// storing once the body outgrows `max_object`.
-    private func capture(_ count: Int, of source: EventBuffer, for exchange: Exchange) {
-        guard let builder = exchange.capture, count > 0 else { return }
-        guard builder.count + count <= exchange.captureLimit else {
-            exchange.capture = nil
-            return
-        }
-        source.forEachSegment(upTo: count) { builder.append(bytes: $0) }
-    }
-
-    /// Stores a response that arrived whole.
-    private func store(_ exchange: Exchange) {
-        guard let cache = worker.cache, let builder = exchange.capture, let key = exchange.cacheKey,
-            let response = exchange.response
-        else { return }
-        exchange.capture = nil
-        let now = worker.wallClock
-        let headers = Storability.storedHeaders(response.headers, responseTime: now)
-        let body = builder.finish()
-        let varyNames = Variants.fieldNames(response.headers)
-        let entry = CacheEntry(
-            key: key,
-            varyNames: varyNames,
-            variant: Variants.secondaryKey(fieldNames: varyNames, requestHeaders: exchange.request.headers),
-            status: response.status,
-            headers: headers,
-            head: storedHead(
-                status: response.status, reason: response.reason, headers: headers, bodyLength: body.count),
-            body: body,
-            policy: Freshness.policy(
-                requestTime: exchange.requestTime, responseTime: now, status: response.status,
-                responseHeaders: headers),
-            createdAt: now
-        )
-        _ = cache.insert(entry)
-    }
-
-    /// The head a stored response is served with: stored fields, `Via`, the body's length, no
-    /// `Age` (each response gets its own), and no final CRLF.
-    private func storedHead(status: Int, reason: String, headers: HTTPHeaders, bodyLength: Int) -> CacheBody {
-        var fields = headers
-        fields.remove("Age")
-        fields.set("Content-Length", String(bodyLength))
-        fields.appendListElement("Via", ProxyHeaders.via)
-        return CacheBody(responseHead: ResponseHead(version: .http11, status: status, reason: reason, headers: fields))
-    }
-
-    /// The reason phrase of a stored status line ("HTTP/1.1 200 OK" → "OK").
-    private func reasonPhrase(of entry: CacheEntry) -> String {
-        let line = entry.head.bytes.prefix { $0 != UInt8(ascii: "\r") }
-        guard line.count > 13 else { return "" }
-        return String(decoding: line.dropFirst(13), as: UTF8.self)
-    }
-
-    /// RFC 9111 §4.2.4 with RFC 5861 §4: answers with the stale response when the backend failed
-    /// and `stale-if-error` (or the request's `max-stale`) allows it.
-    private func serveStaleOnError(_ exchange: Exchange, status: Int) -> Bool {
-        guard let stale = exchange.revalidating, let cache = worker.cache else { return false }
-        let now = worker.wallClock
-        guard
-            CacheRequestPolicy.canServeStaleOnError(
-                entry: stale.policy, request: CacheControl(requestHeaders: exchange.request.headers), now: now)
-        else { return false }
-        exchange.upstream = nil
-        cache.recordStale(stale)
-        let served = CacheStatus.forward(
-            .stale, status: status, ttl: CacheStatus.ttlSeconds(stale.policy.remainingFreshness(at: now)))
-        serve(stale, to: exchange.request, notModified: false, now: now, status: served)
-        return true
-    }
-
-    /// A backend connection whose response was consumed by the cache goes back to the pool.
-    private func releaseUpstream(of exchange: Exchange, _ upstream: UpstreamConnection) {
-        exchange.upstream = nil
-        if upstream.input.isEmpty && exchange.requestBodyDone {
-            worker.park(upstream, group: exchange.group)
-        } else {
-            upstream.close()
-        }
-    }
-
     // MARK: - Ending requests
 
-    private func respondWithError(status: Int, message: String, close: Bool) {
+    func respondWithError(status: Int, message: String, close: Bool) {
         if close { closeAfterResponse = true }
         output.append(
             ErrorResponse.bytes(status: status, message: message, close: closeAfterResponse, date: worker.dateString)
@@ -817,7 +568,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
         endRequest()
     }
 
-    private func endRequest() {
+    func endRequest() {
         exchange = nil
         if closeAfterResponse || peerClosed {
             phase = .closing
@@ -884,6 +635,8 @@ final class ClientConnection: UpstreamConnectionDelegate {
         switch phase {
         case .idle, .head:
             wanted = !peerClosed
+        case .waiting:
+            wanted = false
         case .active:
             if let exchange, !exchange.requestBodyDone {
                 wanted = !peerClosed && (exchange.upstream?.output.count ?? 0) < UpstreamConnection.highWatermark
@@ -907,7 +660,10 @@ final class ClientConnection: UpstreamConnectionDelegate {
             closedEvent?.delete()
         } else {
             readEvent?.delete()
-            if !peerClosed, case .active = phase { closedEvent?.add() }
+            switch phase {
+            case .active, .waiting: if !peerClosed { closedEvent?.add() }
+            default: break
+            }
         }
         // While the backend holds an upload back, the client is not stalling: `client_idle`
         // counts only while Portico is reading.
@@ -939,6 +695,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
         case .head: setTimer(.header, runtime.clientHeaderTimeout)
         case .active where exchange?.requestBodyDone == false:
             setTimer(.body, runtime.clientIdleTimeout)
+        case .waiting: setTimer(.coalesce, runtime.coalesceTimeout)
         case .active, .closing, .lingering, .closed: setTimer(.none, nil)
         }
     }
@@ -951,6 +708,13 @@ final class ClientConnection: UpstreamConnectionDelegate {
             respondWithError(status: 408, message: "request head not received within client_header", close: true)
         case .idle, .linger:
             close()
+        case .coalesce:
+            // Waited long enough for someone else's fetch: fetch alone.
+            guard let (request, slot) = waitingFor else { return }
+            worker.stopWaiting(self, slot: slot)
+            waitingFor = nil
+            phase = .head
+            startExchange(request, coalescing: .alone)
         case .body, .send, .none:
             abort()
         }
@@ -966,6 +730,10 @@ final class ClientConnection: UpstreamConnectionDelegate {
 
     func close() {
         if case .closed = phase { return }
+        if let (_, slot) = waitingFor {
+            worker.stopWaiting(self, slot: slot)
+            waitingFor = nil
+        }
         exchange?.upstream?.close()
         exchange?.upstream = nil
         exchange = nil

@@ -17,7 +17,7 @@ final class Exchange {
     let request: RequestHead
     let group: BackendGroup
     /// The serialized request head for the backend, kept so a bodiless request can be sent again.
-    let upstreamHead: [UInt8]
+    var upstreamHead: [UInt8]
     var requestBody: BodyProgress
     var requestBodyBytes: Int64 = 0
     var upstream: UpstreamConnection?
@@ -35,19 +35,12 @@ final class Exchange {
 
     // MARK: Cache
 
-    /// Set for GET and HEAD requests when the cache is on.
-    var cacheKey: CacheKey?
-    /// The stored response being revalidated; also what `stale-if-error` may serve.
-    var revalidating: CacheEntry?
-    /// What the client's own conditional would get from `revalidating` once it is fresh again.
-    var clientConditional: Conditional.Outcome = .proceed
-    /// The `Cache-Status` value sent with the forwarded response.
-    var cacheStatus: CacheStatus?
+    /// Set when the cache looked at the request and sent it on: what to do with the answer.
+    var cache: CacheForward?
     /// When the request went to the backend (RFC 9111 §4.2.3 `request_time`).
     var requestTime: Double = 0
     /// The body being copied for storage, while the response is storable and within `max_object`.
-    var capture: CacheBody.Builder?
-    var captureLimit = 0
+    var fill: CacheFill?
 
     init(request: RequestHead, group: BackendGroup, upstreamHead: [UInt8], responseLimits: ParseLimits) {
         self.request = request

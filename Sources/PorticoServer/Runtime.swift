@@ -17,6 +17,8 @@ final class Runtime: Sendable {
     let clientHeaderTimeout: timeval
     let clientIdleTimeout: timeval
     let sendTimeout: timeval
+    /// `cache { coalesce_timeout }`: how long a request waits for another's fetch.
+    let coalesceTimeout: timeval
     /// Each route's group, looked up once rather than by name on every request.
     private let routeGroups: [BackendGroup?]
 
@@ -38,6 +40,7 @@ final class Runtime: Sendable {
         clientHeaderTimeout = timeval(config.timeouts.clientHeader)
         clientIdleTimeout = timeval(config.timeouts.clientIdle)
         sendTimeout = timeval(config.timeouts.send)
+        coalesceTimeout = timeval(config.cache.coalesceTimeout)
     }
 
     /// The backend group for a request: the first route whose host and path prefix match.

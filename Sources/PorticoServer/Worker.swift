@@ -32,10 +32,19 @@ final class Worker: @unchecked Sendable {
 
     /// The response cache all workers share; nil when `cache { memory 0; }`.
     let cache: CacheStore?
+    /// The fetches in flight that other requests may wait for, shared by all workers.
+    let coalescer: Coalescer<CoalescedWaiter>?
+    /// Connections of this worker waiting for a coalesced fetch, by connection id.
+    private var waiting: [UInt64: ClientConnection] = [:]
+    /// Background refreshes in flight; the worker keeps them alive.
+    private var refreshes: [ObjectIdentifier: BackgroundRefresh] = [:]
+    private var sweepTimer: IOEvent?
+    private var nextConnectionID: UInt64 = 0
 
-    init(index: Int, runtime: Runtime, maxClients: Int, cache: CacheStore?) {
+    init(index: Int, runtime: Runtime, maxClients: Int, cache: CacheStore?, coalescer: Coalescer<CoalescedWaiter>?) {
         self.index = index
         self.cache = cache
+        self.coalescer = coalescer
         self.runtime = runtime
         self.maxClients = maxClients
         // The base takes no locks: only this worker's thread touches it. Other threads wake it
@@ -145,7 +154,8 @@ final class Worker: @unchecked Sendable {
             }
             guard let (fd, peer) = accepted else { return }
             Socket.setNoDelay(fd)
-            let client = ClientConnection(worker: self, fd: fd, peer: peer.host)
+            nextConnectionID += 1
+            let client = ClientConnection(worker: self, id: nextConnectionID, fd: fd, peer: peer.host)
             clients[ObjectIdentifier(client)] = client
             client.start()
         }
@@ -172,6 +182,61 @@ final class Worker: @unchecked Sendable {
     func retire(_ object: AnyObject) {
         graveyard.append(object)
         reaperEvent?.activate()
+    }
+
+    // MARK: - Coalescing and cache upkeep
+
+    /// `client` waits for a coalesced fetch until `wake` or its own timeout.
+    func startWaiting(_ client: ClientConnection) {
+        waiting[client.id] = client
+    }
+
+    /// `client` stops waiting (timed out or closed): it is taken off the coalescing table, and
+    /// a wake-up already on its way finds nobody.
+    func stopWaiting(_ client: ClientConnection, slot: CoalescingSlot) {
+        guard waiting.removeValue(forKey: client.id) != nil else { return }
+        coalescer?.remove(
+            waiter: CoalescedWaiter(worker: self, connection: client.id), key: slot.key,
+            variantKey: slot.variantKey)
+    }
+
+    /// Ends the fetch of `slot`: each waiter, on whichever worker, is woken on its own loop to
+    /// look the cache up again (`stored`) or to fetch on its own.
+    func settle(_ slot: CoalescingSlot, stored: Bool) {
+        guard let coalescer else { return }
+        let waiters =
+            stored
+            ? coalescer.complete(slot.key, variantKey: slot.variantKey)
+            : coalescer.abandon(slot.key, variantKey: slot.variantKey)
+        // Posted even to this worker: the waiter runs on a later loop turn, not inside the
+        // leader's callback.
+        for waiter in waiters {
+            let connection = waiter.connection
+            waiter.worker.post { $0.wake(connection, stored: stored) }
+        }
+    }
+
+    private func wake(_ connection: UInt64, stored: Bool) {
+        waiting.removeValue(forKey: connection)?.coalescedFetchEnded(stored: stored)
+    }
+
+    func refreshStarted(_ refresh: BackgroundRefresh) {
+        refreshes[ObjectIdentifier(refresh)] = refresh
+    }
+
+    func refreshEnded(_ refresh: BackgroundRefresh) {
+        if let ended = refreshes.removeValue(forKey: ObjectIdentifier(refresh)) { retire(ended) }
+    }
+
+    /// Drops entries that nothing can use any more every `interval`, once they have been
+    /// unusable for `grace` (which keeps entries with validators around for a cheap 304). One
+    /// worker does it for the shared store.
+    func sweepCache(every interval: Duration, grace: Double) {
+        guard let cache else { return }
+        sweepTimer = IOEvent(base: base, fd: -1, events: Int16(EV_PERSIST)) { [unowned self] _ in
+            cache.sweep(now: wallClock, grace: grace)
+        }
+        sweepTimer?.add(timeout: interval)
     }
 
     // MARK: - Upstream keep-alive pool
@@ -229,6 +294,7 @@ final class Worker: @unchecked Sendable {
         isDraining = true
         for listener in listeners { listener.close() }
         listeners.removeAll()
+        sweepTimer?.delete()
         for pool in idleUpstreams { for upstream in pool { upstream.close() } }
         idleUpstreams.removeAll()
         for client in Array(clients.values) { client.drain() }

@@ -178,6 +178,19 @@ import Testing
         #expect(store.checkInvariants())
     }
 
+    @Test func lookupsDropUnusableEntriesWithoutValidators() {
+        let store = CacheStore(memory: 1 << 20, maxObject: 1 << 16, shards: 1)
+        let plain = Fixtures.entry(Fixtures.key("/plain"), policy: Fixtures.policy(lifetime: 10))
+        let swr = Fixtures.entry(Fixtures.key("/swr"), policy: Fixtures.policy(lifetime: 10, staleWhileRevalidate: 200))
+        store.insert(plain)
+        store.insert(swr)
+        #expect(!store.removeIfUnusable(plain, now: 5), "fresh")
+        #expect(store.removeIfUnusable(plain, now: 100))
+        #expect(!store.removeIfUnusable(swr, now: 100), "still servable under stale-while-revalidate")
+        #expect(store.lookup(Fixtures.key("/plain")).isEmpty)
+        #expect(store.lookup(Fixtures.key("/swr")).count == 1)
+    }
+
     @Test func countersTallyWhatHappened() {
         let cost = uniformEntry(0).cost
         let store = CacheStore(memory: 2 * cost, maxObject: 1000, eviction: .s3fifo, shards: 1)

@@ -70,4 +70,13 @@ import Testing
         #expect(roles.filter { $0 == .leader }.count == 1)
         #expect(table.complete(a).count == 63)
     }
+
+    @Test func leadTakesOnlyAFreeSlotAndQueuesNobody() {
+        let table = Coalescer<Waiter>()
+        #expect(table.lead(a), "a background refresh leads when nobody fetches")
+        #expect(!table.lead(a), "a second refresh is not started")
+        #expect(table.join(a, waiter: waiter(1)) == .follower, "requests wait for the refresh")
+        #expect(table.complete(a) == [waiter(1)])
+        #expect(table.lead(a))
+    }
 }

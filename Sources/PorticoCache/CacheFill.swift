@@ -1,0 +1,167 @@
+// A response on its way into the cache, and the entry a 304 turns a stored one into.
+//
+// The server copies a storable response's body here as it streams to the client (the client's
+// bytes are moved, never held back for the cache). A fill gives up, and frees what it copied, as
+// soon as the body outgrows `maxObject`; it is only sealed into an entry when the body arrived
+// whole, so a response cut short is never stored. Everything an entry needs besides the body is
+// known when the head arrives, and taken then: `response_time` (RFC 9111 §4.2.3) is the time the
+// head was received, not the time the last body byte was.
+//
+// The stored head restates framing as the cache serves it: `Content-Length` of the de-chunked
+// body, never `Transfer-Encoding`; `Age` is left out because every response gets its own.
+
+import PorticoHTTP
+
+/// The body of a storable response being collected, with what the entry will need.
+public final class CacheFill {
+    public let key: CacheKey
+    /// The request and response times of the exchange (RFC 9111 §4.2.3).
+    public let requestTime: Double
+    public let responseTime: Double
+    private let response: ResponseHead
+    private let varyNames: [String]
+    private let variant: [String?]
+    private let maxObject: Int
+    private var builder: CacheBody.Builder?
+
+    /// A fill for `response`, the answer to a request with `requestHeaders` (for its Vary
+    /// values). `maxObject` bounds the body.
+    public init(
+        key: CacheKey,
+        requestHeaders: HTTPHeaders,
+        response: ResponseHead,
+        requestTime: Double,
+        responseTime: Double,
+        maxObject: Int
+    ) {
+        self.key = key
+        self.requestTime = requestTime
+        self.responseTime = responseTime
+        self.response = response
+        self.maxObject = maxObject
+        varyNames = Variants.fieldNames(response.headers)
+        variant = Variants.secondaryKey(fieldNames: varyNames, requestHeaders: requestHeaders)
+        var expected = 0
+        if case .length(let length) = response.framing, length <= Int64(maxObject) { expected = Int(length) }
+        builder = CacheBody.Builder(expectedCount: expected)
+    }
+
+    /// What the cache does with a response to a GET: store it (collecting the body into the
+    /// fill), or not, with the reason as a `Cache-Status` detail.
+    public enum Admission {
+        case store(CacheFill)
+        case skip(detail: String)
+    }
+
+    /// RFC 9111 §3 for the response to `request`, plus Portico's own limits: a declared length
+    /// over `maxObject` is refused at once (`too-large`), and a response stale on arrival without
+    /// a validator is not stored since it could never be used (`no-freshness`).
+    public static func admit(
+        key: CacheKey,
+        request: RequestHead,
+        response: ResponseHead,
+        requestTime: Double,
+        responseTime: Double,
+        maxObject: Int
+    ) -> Admission {
+        switch Storability.decide(
+            method: request.method, requestHeaders: request.headers, status: response.status,
+            responseHeaders: response.headers)
+        {
+        case .doNotStore(let reason):
+            return .skip(detail: reason.rawValue)
+        case .store:
+            if case .length(let length) = response.framing, length > Int64(maxObject) {
+                return .skip(detail: "too-large")
+            }
+            let policy = Freshness.policy(
+                requestTime: requestTime, responseTime: responseTime, status: response.status,
+                responseHeaders: response.headers)
+            if !policy.isFresh(at: responseTime) && !policy.hasValidator { return .skip(detail: "no-freshness") }
+            return .store(
+                CacheFill(
+                    key: key, requestHeaders: request.headers, response: response, requestTime: requestTime,
+                    responseTime: responseTime, maxObject: maxObject))
+        }
+    }
+
+    /// False once the fill gave up (the body outgrew `maxObject`).
+    public var isActive: Bool { builder != nil }
+
+    /// Body bytes copied so far.
+    public var count: Int { builder?.count ?? 0 }
+
+    /// Copies the next body bytes; past `maxObject` the fill gives up for good.
+    public func append(_ bytes: UnsafeRawBufferPointer) {
+        guard let builder else { return }
+        guard builder.count + bytes.count <= maxObject else {
+            self.builder = nil
+            return
+        }
+        builder.append(bytes: bytes)
+    }
+
+    /// The entry for the whole body; nil when the fill gave up. Call only when the body ended
+    /// where its framing said it would.
+    public func finish(via: String) -> CacheEntry? {
+        guard let builder else { return nil }
+        self.builder = nil
+        let headers = Storability.storedHeaders(response.headers, responseTime: responseTime)
+        let body = builder.finish()
+        return CacheEntry(
+            key: key,
+            varyNames: varyNames,
+            variant: variant,
+            status: response.status,
+            headers: headers,
+            head: Self.storedHead(
+                status: response.status, reason: response.reason, headers: headers, bodyLength: body.count, via: via),
+            body: body,
+            policy: Freshness.policy(
+                requestTime: requestTime, responseTime: responseTime, status: response.status,
+                responseHeaders: headers),
+            createdAt: responseTime
+        )
+    }
+
+    /// `stale` refreshed by a 304 that validates it (RFC 9111 §4.3.4): merged fields, a new head
+    /// and policy, and the same body object. Nil when the 304 does not apply to `stale`
+    /// (`Conditional.validates`): the caller must then fetch without conditions.
+    public static func refreshed(
+        _ stale: CacheEntry,
+        with304 notModified: HTTPHeaders,
+        requestTime: Double,
+        responseTime: Double,
+        via: String
+    ) -> CacheEntry? {
+        guard Conditional.validates(notModified: notModified, stored: stale.headers) else { return nil }
+        let headers = Conditional.updatedHeaders(
+            stored: stale.headers, with304: notModified, responseTime: responseTime)
+        let policy = Freshness.policy(
+            requestTime: requestTime, responseTime: responseTime, status: stale.status, responseHeaders: headers)
+        let head = storedHead(
+            status: stale.status, reason: stale.reasonPhrase, headers: headers, bodyLength: stale.bodyLength, via: via)
+        return stale.replacing(headers: headers, head: head, policy: policy)
+    }
+
+    /// The head a stored response is served with: stored fields, `via` appended, the body's
+    /// length, no `Age`, and no final CRLF.
+    static func storedHead(status: Int, reason: String, headers: HTTPHeaders, bodyLength: Int, via: String)
+        -> CacheBody
+    {
+        var fields = headers
+        fields.remove("Age")
+        fields.set("Content-Length", String(bodyLength))
+        fields.appendListElement("Via", via)
+        return CacheBody(responseHead: ResponseHead(version: .http11, status: status, reason: reason, headers: fields))
+    }
+}
+
+extension CacheEntry {
+    /// The reason phrase of the stored status line (`HTTP/1.1 200 OK` → `OK`).
+    var reasonPhrase: String {
+        let line = head.bytes.prefix { $0 != UInt8(ascii: "\r") }
+        guard line.count > 13 else { return "" }
+        return String(decoding: line.dropFirst(13), as: UTF8.self)
+    }
+}

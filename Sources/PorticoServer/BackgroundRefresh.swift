@@ -1,0 +1,210 @@
+import PorticoCache
+import PorticoHTTP
+
+// stale-while-revalidate (RFC 5861 §3): a client was just served a stale entry, and this fetch
+// brings the entry up to date behind its back. It is a backend exchange with no client: a
+// conditional GET built from the client's request (so the Vary values are the client's), whose
+// 304 refreshes the entry and whose storable 200 replaces it. Anything else leaves the stale
+// entry as it is, to be revalidated by the next request that finds it past its window.
+//
+// At most one refresh runs per entry: the refresh leads the entry's coalescing slot
+// (`Coalescer.lead`), so requests that need the entry revalidated meanwhile wait for it instead
+// of fetching too, and are woken when it is settled. Its worker keeps it alive until it ends.
+
+/// A background fetch that revalidates one stale entry.
+final class BackgroundRefresh: UpstreamConnectionDelegate {
+    private unowned let worker: Worker
+    private let cache: CacheStore
+    private let stale: CacheEntry
+    private let request: RequestHead
+    private let group: BackendGroup
+    private let slot: CoalescingSlot
+    private let upstreamHead: [UInt8]
+    private let requestTime: Double
+    private var upstream: UpstreamConnection?
+    private var parser: ResponseParser
+    private var response: ResponseHead?
+    private var body: Exchange.BodyProgress = .done
+    private var fill: CacheFill?
+
+    init(
+        worker: Worker, cache: CacheStore, stale: CacheEntry, request: RequestHead, group: BackendGroup,
+        slot: CoalescingSlot, clientAddress: String
+    ) {
+        self.worker = worker
+        self.cache = cache
+        self.stale = stale
+        self.request = request
+        self.group = group
+        self.slot = slot
+        var forwarded = request
+        forwarded.method = "GET"
+        forwarded.framing = .none
+        forwarded.headers = Conditional.revalidationRequestHeaders(request.headers, for: stale.policy)
+        forwarded.headers.remove("Cache-Control")
+        forwarded.headers.remove("Pragma")
+        upstreamHead = ProxyHeaders.upstreamRequest(forwarded, clientAddress: clientAddress, answeredContinue: false)
+        requestTime = worker.wallClock
+        var limits = ParseLimits()
+        limits.headerBytes = 65536
+        limits.headerCount = 200
+        parser = ResponseParser(limits: limits)
+    }
+
+    func start() {
+        guard let server = worker.pickServer(in: group, excluding: []) else {
+            finish(stored: false)
+            return
+        }
+        let slotIndex = group.slots[server.id]
+        var reused = false
+        let connection: UpstreamConnection
+        if let idle = worker.takeIdleUpstream(slot: slotIndex) {
+            connection = idle
+            reused = true
+        } else {
+            do {
+                connection = try UpstreamConnection(
+                    worker: worker, server: server, slot: slotIndex, address: group.addresses[server.id],
+                    connectTimeout: group.connectTimeout)
+            } catch {
+                Log.error("backend \(group.name): background refresh could not connect: \(error.description)")
+                finish(stored: false)
+                return
+            }
+        }
+        upstream = connection
+        worker.refreshStarted(self)
+        connection.output.append(upstreamHead)
+        connection.begin(delegate: self, responseTimeout: group.responseTimeout, reused: reused)
+        connection.requestSent()
+    }
+
+    // MARK: - UpstreamConnectionDelegate
+
+    func upstreamReceived(_ upstream: UpstreamConnection) {
+        guard upstream === self.upstream else { return }
+        if response == nil {
+            guard receiveHead(from: upstream) else { return }
+        }
+        readBody(from: upstream)
+    }
+
+    func upstreamDrained(_ upstream: UpstreamConnection) {}
+
+    func upstreamEnded(_ upstream: UpstreamConnection, error: UpstreamConnection.Failure?) {
+        guard upstream === self.upstream else { return }
+        self.upstream = nil
+        if error == nil, response != nil, case .untilClose = body {
+            complete()
+        } else {
+            finish(stored: false)
+        }
+    }
+
+    // MARK: - Response
+
+    private func receiveHead(from upstream: UpstreamConnection) -> Bool {
+        while true {
+            let result: HeadParseResult<ResponseHead>
+            do {
+                result = try upstream.input.withContiguousBytes { bytes throws(HTTPParseError) in
+                    try parser.parse(bytes, requestMethod: "GET")
+                }
+            } catch {
+                abandon()
+                return false
+            }
+            guard case .head(let head, let consumed) = result else { return false }
+            upstream.input.drain(consumed)
+            parser.reset()
+            if head.status < 200 && head.status != 101 { continue }
+            let now = worker.wallClock
+            if head.status == 304 {
+                if let refreshed = CacheFill.refreshed(
+                    stale, with304: head.headers, requestTime: requestTime, responseTime: now, via: ProxyHeaders.via)
+                {
+                    cache.insert(refreshed)
+                    if head.keepAlive && upstream.input.isEmpty { release(upstream) } else { upstream.close() }
+                    self.upstream = nil
+                    finish(stored: true)
+                    return false
+                }
+                abandon()
+                return false
+            }
+            guard
+                case .store(let fill) = CacheFill.admit(
+                    key: stale.key, request: request, response: head, requestTime: requestTime, responseTime: now,
+                    maxObject: cache.maxObject)
+            else {
+                abandon()
+                return false
+            }
+            self.fill = fill
+            response = head
+            switch head.framing {
+            case .none: body = .done
+            case .length(let length): body = length == 0 ? .done : .length(remaining: length)
+            case .chunked: body = .chunked(ChunkedDecoder())
+            case .untilClose: body = .untilClose
+            }
+            return true
+        }
+    }
+
+    private func readBody(from upstream: UpstreamConnection) {
+        switch body {
+        case .done:
+            break
+        case .length(let remaining):
+            let count = min(Int64(upstream.input.count), remaining)
+            upstream.input.copy(Int(count), into: fill)
+            upstream.input.drain(Int(count))
+            body = count == remaining ? .done : .length(remaining: remaining - count)
+        case .chunked(var decoder):
+            do {
+                let finished = try upstream.input.decodeChunks(&decoder, into: nil, rechunk: false) { count in
+                    upstream.input.copy(count, into: fill)
+                }
+                body = finished ? .done : .chunked(decoder)
+            } catch {
+                abandon()
+                return
+            }
+        case .untilClose:
+            upstream.input.copy(upstream.input.count, into: fill)
+            upstream.input.drain(upstream.input.count)
+        }
+        if fill?.isActive != true {
+            abandon()
+        } else if case .done = body {
+            if response?.keepAlive == true && upstream.input.isEmpty { release(upstream) } else { upstream.close() }
+            self.upstream = nil
+            complete()
+        }
+    }
+
+    // MARK: - Ending
+
+    private func complete() {
+        let stored = fill?.finish(via: ProxyHeaders.via).map { cache.insert($0) } ?? false
+        finish(stored: stored)
+    }
+
+    private func abandon() {
+        upstream?.close()
+        upstream = nil
+        finish(stored: false)
+    }
+
+    private func release(_ upstream: UpstreamConnection) {
+        worker.park(upstream, group: group)
+    }
+
+    private func finish(stored: Bool) {
+        fill = nil
+        worker.settle(slot, stored: stored)
+        worker.refreshEnded(self)
+    }
+}

@@ -1,0 +1,298 @@
+import PorticoCache
+import PorticoHTTP
+
+// The cache's part in a client's request cycle (RFC 9111): look the request up before it goes
+// anywhere, answer from a stored entry by reference, or send it on, as a miss or as a
+// revalidation, and decide what to do with the backend's answer when its head arrives.
+//
+// Coalescing: a GET that finds nothing usable joins the shared `Coalescer`. The first request
+// for a key leads and fetches; the others park on their own workers until the leader's fetch is
+// settled, then look the cache up again (`collapsed`) or, when the leader's response could not
+// be shared, fetch on their own (`alone`). Settling happens exactly once per leader: when the
+// response is stored, when it turns out not storable, or when the exchange ends any other way
+// (`Exchange` going away settles it as not stored).
+
+/// What the cache made of a request before it goes anywhere.
+enum CacheLookup {
+    /// Not a request the cache looks at.
+    case bypass
+    /// Answered from the cache (or with 504 for only-if-cached); nothing goes to a backend.
+    case answered
+    /// Waits for another request's fetch of the same resource.
+    case waiting(CoalescingSlot)
+    /// Goes to the backend: a miss, or a stored response to revalidate.
+    case forward(CacheForward)
+}
+
+/// How a request may take part in coalescing.
+enum CoalescingMode {
+    /// It may lead or wait.
+    case join
+    /// It waited, and the fetch it waited for is stored: it may lead or wait again.
+    case collapsed
+    /// The fetch it waited for was not shareable, or it waited too long: it fetches alone.
+    case alone
+}
+
+extension ClientConnection {
+    /// RFC 9111 §4: picks the stored variant for the request and decides whether it may be used.
+    func lookUp(_ request: RequestHead, in cache: CacheStore, coalescing: CoalescingMode) -> CacheLookup {
+        guard let key = CacheKey(scheme: "http", request: request) else { return .bypass }
+        let now = worker.wallClock
+        let control = CacheControl(requestHeaders: request.headers)
+        let variants = cache.lookup(key)
+        let entry = variants.first {
+            Variants.matches(fieldNames: $0.varyNames, storedValues: $0.variant, requestHeaders: request.headers)
+        }
+        guard let entry else {
+            cache.recordMiss()
+            if control.onlyIfCached {
+                respondWithError(status: 504, message: "only-if-cached and nothing stored", close: false)
+                return .answered
+            }
+            let forward = CacheForward(key: key, status: .forward(variants.isEmpty ? .miss : .varyMiss))
+            return coalesce(request, forward, stored: variants.first, mode: coalescing)
+        }
+        let conditional = Conditional.evaluate(
+            method: request.method,
+            requestHeaders: request.headers,
+            storedStatus: entry.status,
+            storedHeaders: entry.headers,
+            responseTime: entry.policy.responseTime,
+            now: now
+        )
+        if conditional == .forward { return .forward(CacheForward(key: key, status: .forward(.request))) }
+        let collapsed = coalescing == .collapsed
+        switch CacheRequestPolicy.decide(request: control, entry: entry.policy, now: now) {
+        case .fresh:
+            cache.recordHit(entry)
+            let ttl = CacheStatus.ttlSeconds(entry.policy.remainingFreshness(at: now))
+            serve(
+                entry, to: request, notModified: conditional == .notModified, now: now,
+                status: .hit(ttl: ttl, collapsed: collapsed))
+            return .answered
+        case .staleServable(let reason):
+            cache.recordStale(entry)
+            let ttl = CacheStatus.ttlSeconds(entry.policy.remainingFreshness(at: now))
+            let detail = reason.needsBackgroundRefresh ? "stale-while-revalidate" : "max-stale"
+            serve(
+                entry, to: request, notModified: conditional == .notModified, now: now,
+                status: .hit(ttl: ttl, collapsed: collapsed, detail: detail))
+            if reason.needsBackgroundRefresh { refreshInBackground(entry, for: request, key: key) }
+            return .answered
+        case .onlyIfCachedUnsatisfiable:
+            respondWithError(status: 504, message: "only-if-cached and the stored response is stale", close: false)
+            return .answered
+        case .mustRevalidate(let reason):
+            if cache.removeIfUnusable(entry, now: now) { return lookUp(request, in: cache, coalescing: coalescing) }
+            var forward = CacheForward(key: key, status: .forward(reason.forwardReason), stale: entry)
+            forward.clientConditional = conditional
+            // A client that asked for the origin's word (no-cache, max-age, min-fresh) does not
+            // wait for someone else's fetch.
+            if reason.forwardReason == .request { return .forward(forward) }
+            return coalesce(request, forward, stored: entry, mode: coalescing)
+        }
+    }
+
+    /// Joins the fetch of a GET that the cache cannot answer: leads it (the request goes on, and
+    /// settles the slot later) or waits for it.
+    private func coalesce(_ request: RequestHead, _ forward: CacheForward, stored: CacheEntry?, mode: CoalescingMode)
+        -> CacheLookup
+    {
+        guard request.method == "GET", mode != .alone, let coalescer = worker.coalescer else {
+            return .forward(forward)
+        }
+        let slot = CoalescingSlot(key: forward.key, request: request, stored: stored)
+        let waiter = CoalescedWaiter(worker: worker, connection: id)
+        switch coalescer.join(slot.key, variantKey: slot.variantKey, waiter: waiter) {
+        case .follower:
+            worker.cache?.recordCoalesced()
+            return .waiting(slot)
+        case .leader:
+            var forward = forward
+            forward.slot = slot
+            return .forward(forward)
+        }
+    }
+
+    /// Writes a stored response: its shared head and body by reference, with `Age` and
+    /// `Cache-Status` (and the connection's own fields) written beside them.
+    func serve(_ entry: CacheEntry, to request: RequestHead, notModified: Bool, now: Double, status: CacheStatus) {
+        let age = max(0, Int(entry.policy.currentAge(at: now)))
+        if notModified {
+            var headers = Conditional.notModifiedHeaders(stored: entry.headers)
+            headers.add("Age", String(age))
+            headers.add("Via", ProxyHeaders.via)
+            headers.add("Cache-Status", status.fieldValue)
+            if closeAfterResponse { headers.add("Connection", "close") }
+            output.append(
+                ResponseHead(version: .http11, status: 304, reason: "Not Modified", headers: headers).serialized())
+        } else {
+            output.appendReference(entry.head)
+            var tail = "Age: \(age)\r\nCache-Status: \(status.fieldValue)\r\n"
+            if closeAfterResponse {
+                tail += "Connection: close\r\n"
+            } else if request.version == .http10 {
+                tail += "Connection: keep-alive\r\n"
+            }
+            tail += "\r\n"
+            output.append(Array(tail.utf8))
+            if request.method != "HEAD" { output.appendReference(entry.body) }
+        }
+        endRequest()
+    }
+
+    /// Cache work when a response head arrives: a 304 refreshes the stored response and answers
+    /// from it; a 5xx may be replaced by a stale response (`stale-if-error`); a storable response
+    /// starts being copied; an unsafe method's success invalidates what it changed (§4.4).
+    /// Returns true when the client was answered from the cache.
+    func applyCache(to response: ResponseHead, of exchange: Exchange, from upstream: UpstreamConnection) -> Bool {
+        guard let cache = worker.cache else { return false }
+        let request = exchange.request
+        if !Invalidation.isSafe(request.method) {
+            invalidate(after: request, response: response, in: cache)
+            return false
+        }
+        guard var forward = exchange.cache else { return false }
+        let now = worker.wallClock
+        if let stale = forward.stale, response.status == 304 {
+            releaseUpstream(of: exchange, upstream, keepAlive: response.keepAlive)
+            guard
+                let refreshed = CacheFill.refreshed(
+                    stale, with304: response.headers, requestTime: exchange.requestTime, responseTime: now,
+                    via: ProxyHeaders.via)
+            else {
+                // RFC 9111 §4.3.4: a 304 that matches no stored response says nothing about what
+                // to serve; fetch again with the client's own request.
+                refetchWithoutValidators(exchange)
+                return true
+            }
+            cache.insert(refreshed)
+            settleCoalescing(exchange, stored: true)
+            var status = forward.status
+            status.forwardStatus = 304
+            status.ttl = CacheStatus.ttlSeconds(refreshed.policy.remainingFreshness(at: now))
+            status.stored = true
+            serve(
+                refreshed, to: request, notModified: forward.clientConditional == .notModified, now: now,
+                status: status)
+            return true
+        }
+        if CacheRequestPolicy.errorStatuses.contains(response.status),
+            serveStaleOnError(exchange, status: response.status)
+        {
+            upstream.close()
+            return true
+        }
+        forward.status.forwardStatus = response.status
+        if request.method == "GET" {
+            switch CacheFill.admit(
+                key: forward.key, request: request, response: response, requestTime: exchange.requestTime,
+                responseTime: now, maxObject: cache.maxObject)
+            {
+            case .store(let fill):
+                exchange.fill = fill
+                forward.status.stored = true
+            case .skip(let detail):
+                forward.status.detail = detail
+            }
+        }
+        exchange.cache = forward
+        // Waiters need not wait for a response they cannot share.
+        if exchange.fill == nil { settleCoalescing(exchange, stored: false) }
+        return false
+    }
+
+    /// Sends the client's request again as it came, conditionals included: the cache's own
+    /// revalidation got a 304 that did not match the stored response.
+    private func refetchWithoutValidators(_ exchange: Exchange) {
+        exchange.cache?.stale = nil
+        exchange.upstreamHead = ProxyHeaders.upstreamRequest(
+            exchange.request, clientAddress: peer, answeredContinue: false)
+        exchange.requestTime = worker.wallClock
+        let head = EventBuffer()
+        head.append(exchange.upstreamHead)
+        resend(exchange, carrying: head)
+    }
+
+    /// RFC 9111 §4.4: a successful unsafe request invalidates its target and the same-origin
+    /// `Location` and `Content-Location` it names.
+    private func invalidate(after request: RequestHead, response: ResponseHead, in cache: CacheStore) {
+        guard let host = request.host,
+            let target = TargetURI(scheme: "http", authority: host, pathAndQuery: request.path)
+        else { return }
+        for uri in Invalidation.urisToInvalidate(
+            method: request.method, status: response.status, target: target, responseHeaders: response.headers)
+        {
+            cache.remove(CacheKey(scheme: uri.scheme, host: uri.authority, target: uri.pathAndQuery))
+        }
+    }
+
+    /// Copies `count` bytes at the front of `source` into the exchange's fill; a fill that
+    /// outgrew `max_object` is dropped, and its waiters released.
+    func capture(_ count: Int, of source: EventBuffer, for exchange: Exchange) {
+        guard let fill = exchange.fill else { return }
+        source.copy(count, into: fill)
+        if !fill.isActive {
+            exchange.fill = nil
+            settleCoalescing(exchange, stored: false)
+        }
+    }
+
+    /// Stores a response that arrived whole, and lets its waiters look again.
+    func store(_ exchange: Exchange) {
+        guard let cache = worker.cache, let fill = exchange.fill else { return }
+        exchange.fill = nil
+        let stored = fill.finish(via: ProxyHeaders.via).map { cache.insert($0) } ?? false
+        settleCoalescing(exchange, stored: stored)
+    }
+
+    /// RFC 9111 §4.2.4 with RFC 5861 §4: answers with the stale response when the backend failed
+    /// and `stale-if-error` (or the request's `max-stale`) allows it.
+    func serveStaleOnError(_ exchange: Exchange, status: Int) -> Bool {
+        guard let stale = exchange.cache?.stale, let cache = worker.cache else { return false }
+        let now = worker.wallClock
+        guard
+            CacheRequestPolicy.canServeStaleOnError(
+                entry: stale.policy, request: CacheControl(requestHeaders: exchange.request.headers), now: now)
+        else { return false }
+        exchange.upstream = nil
+        cache.recordStale(stale)
+        let ttl = CacheStatus.ttlSeconds(stale.policy.remainingFreshness(at: now))
+        serve(
+            stale, to: exchange.request, notModified: false, now: now,
+            status: .forward(.stale, status: status, ttl: ttl, detail: "stale-if-error"))
+        return true
+    }
+
+    /// Ends the coalesced fetch this exchange leads, if any: waiters look the cache up again
+    /// when it was stored, and fetch on their own otherwise.
+    func settleCoalescing(_ exchange: Exchange, stored: Bool) {
+        guard let slot = exchange.cache?.slot else { return }
+        exchange.cache?.slot = nil
+        worker.settle(slot, stored: stored)
+    }
+
+    /// Starts one background refresh of a stale entry served under stale-while-revalidate,
+    /// unless a fetch of it is already in flight.
+    private func refreshInBackground(_ entry: CacheEntry, for request: RequestHead, key: CacheKey) {
+        guard let coalescer = worker.coalescer, let cache = worker.cache,
+            let group = runtime.group(host: request.host, path: request.path)
+        else { return }
+        let slot = CoalescingSlot(key: key, request: request, stored: entry)
+        guard coalescer.lead(slot.key, variantKey: slot.variantKey) else { return }
+        BackgroundRefresh(
+            worker: worker, cache: cache, stale: entry, request: request, group: group, slot: slot, clientAddress: peer
+        ).start()
+    }
+
+    /// A backend connection whose response was consumed by the cache goes back to the pool.
+    private func releaseUpstream(of exchange: Exchange, _ upstream: UpstreamConnection, keepAlive: Bool) {
+        exchange.upstream = nil
+        if keepAlive && upstream.input.isEmpty && exchange.requestBodyDone {
+            worker.park(upstream, group: exchange.group)
+        } else {
+            upstream.close()
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import PorticoCache
+import PorticoHTTP
+import Testing
+
+@Suite struct CacheFillTests {
+    private func response(_ fields: [(String, String)], length: Int64? = nil) -> ResponseHead {
+        var headers = HTTPHeaders()
+        for (name, value) in fields { headers.add(name, value) }
+        var head = ResponseHead(version: .http11, status: 200, reason: "OK", headers: headers)
+        if let length { head.framing = .length(length) }
+        return head
+    }
+
+    private func fill(_ head: ResponseHead, request: [(String, String)] = [], maxObject: Int = 1024) -> CacheFill {
+        var headers = HTTPHeaders()
+        for (name, value) in request { headers.add(name, value) }
+        return CacheFill(
+            key: Fixtures.key("/a"), requestHeaders: headers, response: head, requestTime: 1000, responseTime: 1001,
+            maxObject: maxObject)
+    }
+
+    private func append(_ text: String, to fill: CacheFill) {
+        Array(text.utf8).withUnsafeBytes { fill.append($0) }
+    }
+
+    @Test func wholeBodyBecomesAnEntryServedWithContentLengthAndVia() throws {
+        let head = response([("Cache-Control", "max-age=60"), ("Transfer-Encoding", "chunked"), ("Age", "5")])
+        let fill = fill(head)
+        append("hello ", to: fill)
+        append("world", to: fill)
+        let entry = try #require(fill.finish(via: "1.1 portico"))
+        #expect(Array(entry.body.bytes) == Array("hello world".utf8))
+        let text = String(decoding: entry.head.bytes, as: UTF8.self)
+        #expect(text.hasPrefix("HTTP/1.1 200 OK\r\n"))
+        #expect(text.contains("Content-Length: 11\r\n"))
+        #expect(text.contains("Via: 1.1 portico\r\n"))
+        #expect(!text.contains("Transfer-Encoding"), "framing is restated, never stored")
+        #expect(!text.contains("Age:"), "each response gets its own Age")
+        #expect(!text.hasSuffix("\r\n\r\n"))
+        // Age 5 on arrival: the corrected initial age counts it (RFC 9111 §4.2.3).
+        #expect(entry.policy.currentAge(at: 1001) >= 5)
+        #expect(entry.policy.freshnessLifetime == 60)
+    }
+
+    @Test func bodyOverMaxObjectGivesUp() {
+        let fill = fill(response([("Cache-Control", "max-age=60")]), maxObject: 8)
+        append("12345", to: fill)
+        #expect(fill.isActive)
+        append("6789", to: fill)
+        #expect(!fill.isActive)
+        append("x", to: fill)
+        #expect(fill.finish(via: "1.1 portico") == nil)
+    }
+
+    @Test func varyValuesComeFromTheRequest() throws {
+        let head = response([("Cache-Control", "max-age=60"), ("Vary", "Accept-Language")])
+        let entry = try #require(fill(head, request: [("Accept-Language", "fr")]).finish(via: "1.1 portico"))
+        #expect(entry.varyNames == ["accept-language"])
+        #expect(entry.variant == ["fr"])
+    }
+
+    @Test func a304RefreshesHeadersAndKeepsTheBodyObject() throws {
+        let head = response([("Cache-Control", "max-age=1"), ("ETag", "\"v1\""), ("X-Version", "1")])
+        let fill = fill(head)
+        append("body", to: fill)
+        let stale = try #require(fill.finish(via: "1.1 portico"))
+        var update = HTTPHeaders()
+        update.add("ETag", "\"v1\"")
+        update.add("Cache-Control", "max-age=100")
+        update.add("X-Version", "2")
+        let fresh = try #require(
+            CacheFill.refreshed(stale, with304: update, requestTime: 2000, responseTime: 2000, via: "1.1 portico"))
+        #expect(fresh.body === stale.body)
+        #expect(fresh.headers["X-Version"] == "2")
+        #expect(fresh.policy.freshnessLifetime == 100)
+        #expect(String(decoding: fresh.head.bytes, as: UTF8.self).hasPrefix("HTTP/1.1 200 OK\r\n"))
+
+        var other = HTTPHeaders()
+        other.add("ETag", "\"v2\"")
+        #expect(
+            CacheFill.refreshed(stale, with304: other, requestTime: 2000, responseTime: 2000, via: "1.1 portico")
+                == nil,
+            "a 304 for another representation does not apply")
+    }
+}

@@ -1,0 +1,177 @@
+import Foundation
+import Testing
+
+/// Concurrent misses for one URL send one request to the origin (Varnish's request collapsing),
+/// and stale-while-revalidate answers at once while one background fetch refreshes the entry
+/// (RFC 5861 §3).
+@Suite("Coalescing", .timeLimit(.minutes(1)))
+struct CoalescingTests {
+    /// Runs `count` GETs of `target` at once, each on its own connection, and returns the
+    /// responses with how long each took.
+    static func concurrentGets(_ count: Int, port: UInt16, target: String) -> [(RawResponse?, Double)] {
+        let results = Results(count: count)
+        let start = Barrier(count: count, name: "clients ready")
+        let done = Barrier(count: count, name: "clients done")
+        for index in 0..<count {
+            Thread.detachNewThread {
+                defer { done.arrive() }
+                do {
+                    let client = try RawClient(port: port)
+                    start.arrive()
+                    try start.wait()
+                    let began = Date()
+                    let response = try CacheTests.exchange(client, Wire.get(target))
+                    results.set(index, response, Date().timeIntervalSince(began))
+                } catch {
+                    results.set(index, nil, 0)
+                }
+            }
+        }
+        try? done.wait(timeout: 20)
+        return results.all
+    }
+
+    final class Results: @unchecked Sendable {
+        private let lock = NSLock()
+        private var values: [(RawResponse?, Double)]
+        init(count: Int) { values = Array(repeating: (nil, 0), count: count) }
+        func set(_ index: Int, _ response: RawResponse?, _ seconds: Double) {
+            lock.lock()
+            values[index] = (response, seconds)
+            lock.unlock()
+        }
+        var all: [(RawResponse?, Double)] {
+            lock.lock()
+            defer { lock.unlock() }
+            return values
+        }
+    }
+
+    @Test func tenConcurrentMissesMakeOneOriginRequest() throws {
+        let tally = CacheTests.Tally()
+        let origin = try ScriptedOrigin { _, connection in
+            let number = tally.next()
+            connection.sleep(0.5)
+            try connection.respond(headers: [("Cache-Control", "max-age=60")], body: "response \(number)")
+        }
+        defer { origin.stop() }
+        let proxy = try PorticoProcess(ProxyConfig(origin: origin.port))
+        defer { proxy.stop() }
+
+        let results = Self.concurrentGets(10, port: proxy.port, target: "/popular")
+        #expect(origin.requestCount == 1, "one fetch for all ten clients")
+        let responses = results.compactMap(\.0)
+        #expect(responses.count == 10)
+        #expect(responses.allSatisfy { $0.status == 200 && $0.bodyText == "response 1" })
+        let collapsed = responses.filter { CacheTests.cacheStatus($0).contains("collapsed") }
+        #expect(collapsed.count == 9, "\(responses.map { CacheTests.cacheStatus($0) })")
+        #expect(collapsed.allSatisfy { CacheTests.isHit($0) && $0.header("Age") != nil })
+    }
+
+    @Test func waitersOfAnUnstorableResponseFetchAtOnce() throws {
+        let origin = try ScriptedOrigin { request, connection in
+            connection.sleep(0.6)
+            try connection.respond(headers: [("Cache-Control", "no-store")], body: "private \(request.target)")
+        }
+        defer { origin.stop() }
+        let proxy = try PorticoProcess(ProxyConfig(origin: origin.port))
+        defer { proxy.stop() }
+
+        let results = Self.concurrentGets(5, port: proxy.port, target: "/personal")
+        #expect(origin.requestCount == 5, "nothing could be shared: every client fetched")
+        #expect(results.allSatisfy { $0.0?.status == 200 })
+        // Released when the leader's head said no-store, the waiters' own fetches overlap: two
+        // origin delays at most, never five in a row.
+        let slowest = results.map(\.1).max() ?? 0
+        #expect(slowest < 2.0, "slowest client took \(slowest) s")
+    }
+
+    @Test func waiterFetchesAloneAfterCoalesceTimeout() throws {
+        let tally = CacheTests.Tally()
+        let origin = try ScriptedOrigin { _, connection in
+            let number = tally.next()
+            if number == 1 { connection.sleep(3) }
+            try connection.respond(headers: [("Cache-Control", "max-age=60")], body: "response \(number)")
+        }
+        defer { origin.stop() }
+        var config = ProxyConfig(origin: origin.port)
+        config.backendOptions = "keepalive 16; connect_timeout 1s; response_timeout 5s; retries 1;"
+        config.extra = "cache { coalesce_timeout 200ms; }"
+        let proxy = try PorticoProcess(config)
+        defer { proxy.stop() }
+
+        let leader = try RawClient(port: proxy.port)
+        try leader.send(Wire.get("/slow"))
+        #expect(origin.waitUntil { $0.headsReceived >= 1 })
+        let began = Date()
+        let follower = try CacheTests.exchange(try RawClient(port: proxy.port), Wire.get("/slow"))
+        let waited = Date().timeIntervalSince(began)
+        #expect(follower.status == 200)
+        #expect(follower.bodyText == "response 2", "it went to the origin itself")
+        #expect(waited < 2, "waited \(waited) s, not for the 3 s leader")
+        #expect(try leader.readFinalResponse().bodyText == "response 1")
+    }
+
+    @Test func staleWhileRevalidateAnswersAtOnceAndRefreshesOnce() throws {
+        let tally = CacheTests.Tally()
+        let origin = try ScriptedOrigin { _, connection in
+            let number = tally.next()
+            if number > 1 { connection.sleep(0.5) }
+            let lifetime = number == 1 ? "max-age=1" : "max-age=60"
+            try connection.respond(
+                headers: [("Cache-Control", "\(lifetime), stale-while-revalidate=30")], body: "response \(number)")
+        }
+        defer { origin.stop() }
+        let proxy = try PorticoProcess(ProxyConfig(origin: origin.port))
+        defer { proxy.stop() }
+
+        let client = try RawClient(port: proxy.port)
+        #expect(try CacheTests.exchange(client, Wire.get("/news")).bodyText == "response 1")
+        CacheTests.pause(1.2)
+        // Stale now: answered from the cache at once while one refresh runs behind it.
+        for _ in 0..<3 {
+            let began = Date()
+            let stale = try CacheTests.exchange(client, Wire.get("/news"))
+            #expect(Date().timeIntervalSince(began) < 0.4, "no wait for the 0.5 s refresh")
+            #expect(stale.bodyText == "response 1")
+            #expect(CacheTests.cacheStatus(stale).contains("detail=stale-while-revalidate"))
+            #expect(Int(stale.header("Age") ?? "") ?? 0 >= 1)
+        }
+        #expect(origin.waitForRequests(2))
+        CacheTests.pause(0.8)
+        #expect(origin.requestCount == 2, "one background refresh, however many stale hits")
+        let fresh = try CacheTests.exchange(client, Wire.get("/news"))
+        #expect(fresh.bodyText == "response 2")
+        #expect(CacheTests.isHit(fresh))
+        #expect(!CacheTests.cacheStatus(fresh).contains("stale"))
+    }
+
+    @Test func staleWhileRevalidateRefreshUsesTheValidator() throws {
+        let origin = try ScriptedOrigin { request, connection in
+            if request.header("If-None-Match") == "\"v1\"" {
+                try connection.respond(
+                    status: 304, headers: [("ETag", "\"v1\""), ("Cache-Control", "max-age=60"), ("X-Refreshed", "yes")])
+            } else {
+                try connection.respond(
+                    headers: [("ETag", "\"v1\""), ("Cache-Control", "max-age=1, stale-while-revalidate=30")],
+                    body: "the body")
+            }
+        }
+        defer { origin.stop() }
+        let proxy = try PorticoProcess(ProxyConfig(origin: origin.port))
+        defer { proxy.stop() }
+
+        let client = try RawClient(port: proxy.port)
+        _ = try CacheTests.exchange(client, Wire.get("/doc"))
+        CacheTests.pause(1.2)
+        _ = try CacheTests.exchange(client, Wire.get("/doc"))
+        #expect(origin.waitForRequests(2))
+        #expect(origin.requests.last?.header("If-None-Match") == "\"v1\"")
+        CacheTests.pause(0.2)
+        let refreshed = try CacheTests.exchange(client, Wire.get("/doc"))
+        #expect(refreshed.bodyText == "the body")
+        #expect(refreshed.header("X-Refreshed") == "yes", "the 304's fields were merged in")
+        #expect(CacheTests.isHit(refreshed))
+        #expect(origin.requestCount == 2)
+    }
+}
