@@ -47,10 +47,11 @@ public final class CacheFill {
     }
 
     /// What the cache does with a response to a GET: store it (collecting the body into the
-    /// fill), or not, with the reason as a `Cache-Status` detail.
+    /// fill), or not, with the reason as a `Cache-Status` detail and whether the reason lies in
+    /// the response (`NotStoredReason.concernsTheResponse`).
     public enum Admission {
         case store(CacheFill)
-        case skip(detail: String)
+        case skip(detail: String, responseReason: Bool)
     }
 
     /// RFC 9111 §3 for the response to `request`, plus Portico's own limits: a declared length
@@ -69,15 +70,17 @@ public final class CacheFill {
             responseHeaders: response.headers)
         {
         case .doNotStore(let reason):
-            return .skip(detail: reason.rawValue)
+            return .skip(detail: reason.rawValue, responseReason: reason.concernsTheResponse)
         case .store:
             if case .length(let length) = response.framing, length > Int64(maxObject) {
-                return .skip(detail: "too-large")
+                return .skip(detail: "too-large", responseReason: true)
             }
             let policy = Freshness.policy(
                 requestTime: requestTime, responseTime: responseTime, status: response.status,
                 responseHeaders: response.headers)
-            if !policy.isFresh(at: responseTime) && !policy.hasValidator { return .skip(detail: "no-freshness") }
+            if !policy.isFresh(at: responseTime) && !policy.hasValidator {
+                return .skip(detail: "no-freshness", responseReason: true)
+            }
             return .store(
                 CacheFill(
                     key: key, requestHeaders: request.headers, response: response, requestTime: requestTime,

@@ -80,21 +80,46 @@ public struct CacheKey: Hashable, Sendable, CustomStringConvertible {
     /// Lowercases `host` and drops `:port` when it is the scheme's default or empty. An IPv6
     /// literal keeps its brackets (`[::1]:80` → `[::1]`).
     static func normalizedHost(_ host: String, scheme: String) -> String {
-        let utf8 = host.utf8
-        // The port starts after the last colon, unless that colon is inside an IPv6 literal.
-        guard let colon = utf8.lastIndex(of: UInt8(ascii: ":")),
-            !utf8[colon...].contains(UInt8(ascii: "]")),
-            utf8.first == UInt8(ascii: "[") || utf8[..<colon].firstIndex(of: UInt8(ascii: ":")) == nil
-        else { return lowercasedASCII(host) }
-        let digits = utf8[utf8.index(after: colon)...]
-        guard digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
-            return lowercasedASCII(host)
+        // One pass over the bytes: every request builds a key, and keep-alive clients send an
+        // already normalized Host far more often than not.
+        var copy = host
+        return copy.withUTF8 { bytes -> String in
+            var lastColon = -1
+            var colons = 0
+            var lastBracket = -1
+            var hasUpper = false
+            for index in 0..<bytes.count {
+                switch bytes[index] {
+                case UInt8(ascii: ":"):
+                    colons += 1
+                    lastColon = index
+                case UInt8(ascii: "]"):
+                    lastBracket = index
+                case UInt8(ascii: "A")...UInt8(ascii: "Z"):
+                    hasUpper = true
+                default:
+                    break
+                }
+            }
+            var end = bytes.count
+            // The port starts after the last colon, unless that colon is inside an IPv6 literal.
+            if lastColon >= 0, lastBracket < lastColon, bytes[0] == UInt8(ascii: "[") || colons == 1 {
+                let digits = bytes[(lastColon + 1)...]
+                if digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
+                    var port = 0
+                    for digit in digits.prefix(6) { port = port * 10 + Int(digit - UInt8(ascii: "0")) }
+                    if digits.isEmpty || (digits.count <= 6 && port == defaultPort(of: scheme)) { end = lastColon }
+                }
+            }
+            if end == bytes.count && !hasUpper { return host }
+            return String(unsafeUninitializedCapacity: end) { buffer in
+                for index in 0..<end {
+                    let byte = bytes[index]
+                    buffer[index] = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+                }
+                return end
+            }
         }
-        var port = 0
-        for digit in digits.prefix(6) { port = port * 10 + Int(digit - UInt8(ascii: "0")) }
-        let isDefault = digits.isEmpty || (digits.count <= 6 && port == defaultPort(of: scheme))
-        guard isDefault else { return lowercasedASCII(host) }
-        return lowercasedASCII(String(Substring(utf8[..<colon])))
     }
 
     /// `string` with ASCII letters lowercased; the string itself when it has none.
@@ -117,8 +142,11 @@ public struct CacheKey: Hashable, Sendable, CustomStringConvertible {
     private static let fnvPrime: UInt64 = 0x0000_0100_0000_01b3
 
     private static func mix(_ string: String, into hash: inout UInt64) {
-        for byte in string.utf8 {
-            hash = (hash ^ UInt64(byte)) &* fnvPrime
+        var string = string
+        string.withUTF8 { bytes in
+            for byte in bytes {
+                hash = (hash ^ UInt64(byte)) &* fnvPrime
+            }
         }
         hash = (hash ^ 0) &* fnvPrime
     }

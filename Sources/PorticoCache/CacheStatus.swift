@@ -105,18 +105,58 @@ public struct CacheStatus: Sendable, Equatable {
 
     /// The list member, e.g. `portico; fwd=miss; stored`.
     public var fieldValue: String {
-        var out = Self.tokenOrString(cacheName)
-        switch outcome {
-        case .hit: out += "; hit"
-        case .forward(let reason): out += "; fwd=" + reason.rawValue
+        var bytes: [UInt8] = []
+        appendFieldValue(to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends `fieldValue`'s bytes: how the server writes it beside a shared stored head on
+    /// every hit, without building a String.
+    public func appendFieldValue(to out: inout [UInt8]) {
+        if cacheName == "portico" {
+            out.append(contentsOf: "portico".utf8)
+        } else {
+            out.append(contentsOf: Self.tokenOrString(cacheName).utf8)
         }
-        if let forwardStatus { out += "; fwd-status=\(forwardStatus)" }
-        if let ttl { out += "; ttl=\(ttl)" }
-        if stored { out += "; stored" }
-        if collapsed { out += "; collapsed" }
-        if let key { out += "; key=" + Self.string(key) }
-        if let detail { out += "; detail=" + Self.tokenOrString(detail) }
-        return out
+        switch outcome {
+        case .hit: out.append(contentsOf: "; hit".utf8)
+        case .forward(let reason):
+            out.append(contentsOf: "; fwd=".utf8)
+            out.append(contentsOf: reason.rawValue.utf8)
+        }
+        if let forwardStatus {
+            out.append(contentsOf: "; fwd-status=".utf8)
+            Self.appendDecimal(forwardStatus, to: &out)
+        }
+        if let ttl {
+            out.append(contentsOf: "; ttl=".utf8)
+            Self.appendDecimal(ttl, to: &out)
+        }
+        if stored { out.append(contentsOf: "; stored".utf8) }
+        if collapsed { out.append(contentsOf: "; collapsed".utf8) }
+        if let key {
+            out.append(contentsOf: "; key=".utf8)
+            out.append(contentsOf: Self.string(key).utf8)
+        }
+        if let detail {
+            out.append(contentsOf: "; detail=".utf8)
+            out.append(contentsOf: Self.tokenOrString(detail).utf8)
+        }
+    }
+
+    /// Appends `value` in decimal ASCII.
+    public static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
+        if value < 0 {
+            out.append(UInt8(ascii: "-"))
+            appendDecimal(value == .min ? .max : -value, to: &out)
+            return
+        }
+        if value < 10 {
+            out.append(UInt8(ascii: "0") + UInt8(value))
+            return
+        }
+        appendDecimal(value / 10, to: &out)
+        out.append(UInt8(ascii: "0") + UInt8(value % 10))
     }
 
     // MARK: - Structured Fields (RFC 8941)

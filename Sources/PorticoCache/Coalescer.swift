@@ -15,6 +15,12 @@
 //             (or joins again, and the first to do so leads)
 //   remove    drops one waiter (its own deadline passed; the caller answers it, e.g. 504)
 //
+// Hit-for-miss (Varnish's name): a leader whose response turned out not storable for reasons of
+// the response itself (no-store, private, too large…) abandons with `uncacheableFor`, and for
+// that long `join` answers `.uncacheable` for that slot: requests go to the origin side by side instead
+// of queueing behind each other's heads only to be released. The marks are bounded
+// (`maxUncacheable`: when full, the expired marks go, and if that is not enough, all of them).
+//
 // Waiters are released in the order they joined. What a waiter is (the server uses a worker index
 // and a connection id) and how it is woken (a job posted to its worker's mailbox) is the caller's
 // business, as are deadlines: the table never times anything out.
@@ -30,27 +36,43 @@ public final class Coalescer<Waiter: Sendable & Equatable>: Sendable {
         case leader
         /// A fetch is in flight: the caller waits to be returned by `complete` or `abandon`.
         case follower
+        /// The resource was found not storable lately: nobody waits, the caller fetches alone.
+        case uncacheable
     }
+
+    /// The most slots remembered as uncacheable at once.
+    public static var maxUncacheable: Int { 4096 }
 
     private struct Slot: Hashable {
         var key: CacheKey
         var variantKey: String?
     }
 
-    private let slots = Mutex<[Slot: [Waiter]]>([:])
+    private struct Table {
+        var waiters: [Slot: [Waiter]] = [:]
+        /// Until when each slot counts as uncacheable (wall-clock seconds).
+        var uncacheable: [Slot: Double] = [:]
+    }
+
+    private let table = Mutex(Table())
 
     public init() {}
 
-    /// Joins the fetch of `key` (and `variantKey`): `.leader` when there is none yet (the slot
-    /// is now held, with no waiters), else `.follower`, with `waiter` queued.
-    public func join(_ key: CacheKey, variantKey: String? = nil, waiter: Waiter) -> Role {
-        slots.withLock { slots in
+    /// Joins the fetch of `key` (and `variantKey`) at `now`: `.uncacheable` while the slot is
+    /// marked so, `.leader` when nobody fetches (the slot is now held, with no waiters), else
+    /// `.follower`, with `waiter` queued.
+    public func join(_ key: CacheKey, variantKey: String? = nil, waiter: Waiter, now: Double = 0) -> Role {
+        table.withLock { table in
             let slot = Slot(key: key, variantKey: variantKey)
-            guard slots[slot] != nil else {
-                slots[slot] = []
+            if let until = table.uncacheable[slot] {
+                if now < until { return .uncacheable }
+                table.uncacheable[slot] = nil
+            }
+            guard table.waiters[slot] != nil else {
+                table.waiters[slot] = []
                 return .leader
             }
-            slots[slot]!.append(waiter)
+            table.waiters[slot]!.append(waiter)
             return .follower
         }
     }
@@ -59,10 +81,10 @@ public final class Coalescer<Waiter: Sendable & Equatable>: Sendable {
     /// background refresh leads, or does nothing if a fetch is already in flight. Whether the
     /// caller now leads.
     public func lead(_ key: CacheKey, variantKey: String? = nil) -> Bool {
-        slots.withLock { slots in
+        table.withLock { table in
             let slot = Slot(key: key, variantKey: variantKey)
-            guard slots[slot] == nil else { return false }
-            slots[slot] = []
+            guard table.waiters[slot] == nil else { return false }
+            table.waiters[slot] = []
             return true
         }
     }
@@ -75,39 +97,52 @@ public final class Coalescer<Waiter: Sendable & Equatable>: Sendable {
     }
 
     /// The leader's fetch failed or gave up: frees the slot and returns its waiters, in join
-    /// order, to fetch for themselves.
-    public func abandon(_ key: CacheKey, variantKey: String? = nil) -> [Waiter] {
-        release(Slot(key: key, variantKey: variantKey))
+    /// order, to fetch for themselves. With `uncacheableFor`, joins in the next that many
+    /// seconds after `now` fetch alone (see the file comment).
+    public func abandon(
+        _ key: CacheKey, variantKey: String? = nil, now: Double = 0, uncacheableFor: Double? = nil
+    ) -> [Waiter] {
+        let slot = Slot(key: key, variantKey: variantKey)
+        return table.withLock { table in
+            if let duration = uncacheableFor {
+                if table.uncacheable.count >= Self.maxUncacheable {
+                    table.uncacheable = table.uncacheable.filter { $0.value > now }
+                    if table.uncacheable.count >= Self.maxUncacheable { table.uncacheable.removeAll() }
+                }
+                table.uncacheable[slot] = now + duration
+            }
+            return table.waiters.removeValue(forKey: slot) ?? []
+        }
     }
 
     /// Drops `waiter` from the queue of `key` (its deadline passed, or its client went away);
     /// whether it was queued. The slot stays held by its leader.
     @discardableResult
     public func remove(waiter: Waiter, key: CacheKey, variantKey: String? = nil) -> Bool {
-        slots.withLock { slots in
+        table.withLock { table in
             let slot = Slot(key: key, variantKey: variantKey)
-            guard let index = slots[slot]?.firstIndex(of: waiter) else { return false }
-            slots[slot]!.remove(at: index)
+            guard let index = table.waiters[slot]?.firstIndex(of: waiter) else { return false }
+            table.waiters[slot]!.remove(at: index)
             return true
         }
     }
 
     /// Whether a fetch of `key` (and `variantKey`) is in flight.
     public func isFetching(_ key: CacheKey, variantKey: String? = nil) -> Bool {
-        slots.withLock { $0[Slot(key: key, variantKey: variantKey)] != nil }
+        table.withLock { $0.waiters[Slot(key: key, variantKey: variantKey)] != nil }
     }
 
     /// Requests waiting for the fetch of `key` (and `variantKey`).
     public func waiterCount(_ key: CacheKey, variantKey: String? = nil) -> Int {
-        slots.withLock { $0[Slot(key: key, variantKey: variantKey)]?.count ?? 0 }
+        table.withLock { $0.waiters[Slot(key: key, variantKey: variantKey)]?.count ?? 0 }
     }
 
     /// Fetches in flight.
     public var fetchCount: Int {
-        slots.withLock { $0.count }
+        table.withLock { $0.waiters.count }
     }
 
     private func release(_ slot: Slot) -> [Waiter] {
-        slots.withLock { $0.removeValue(forKey: slot) ?? [] }
+        table.withLock { $0.waiters.removeValue(forKey: slot) ?? [] }
     }
 }

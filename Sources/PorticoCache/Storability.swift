@@ -49,6 +49,16 @@ public enum NotStoredReason: String, Sendable, Equatable, CaseIterable {
 
     /// A short sf-token for `Cache-Status: portico; fwd=miss; detail=no-store`.
     public var token: String { rawValue }
+
+    /// Whether the reason lies in the response alone, so that the next request for the URL will
+    /// most likely get an unstorable response too (not so for the request's own Authorization
+    /// or no-store, nor for a method that is not GET).
+    public var concernsTheResponse: Bool {
+        switch self {
+        case .method, .requestNoStore, .authorization: false
+        case .status, .noStore, .private, .varyStar, .noFreshness, .setCookie: true
+        }
+    }
 }
 
 /// RFC 9111 §3 for a shared cache.

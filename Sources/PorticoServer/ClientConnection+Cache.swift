@@ -104,13 +104,15 @@ extension ClientConnection {
         }
         let slot = CoalescingSlot(key: forward.key, request: request, stored: stored)
         let waiter = CoalescedWaiter(worker: worker, connection: id)
-        switch coalescer.join(slot.key, variantKey: slot.variantKey, waiter: waiter) {
+        switch coalescer.join(slot.key, variantKey: slot.variantKey, waiter: waiter, now: worker.wallClock) {
         case .follower:
             worker.cache?.recordCoalesced()
             return .waiting(slot)
         case .leader:
             var forward = forward
             forward.slot = slot
+            return .forward(forward)
+        case .uncacheable:
             return .forward(forward)
         }
     }
@@ -129,14 +131,20 @@ extension ClientConnection {
                 ResponseHead(version: .http11, status: 304, reason: "Not Modified", headers: headers).serialized())
         } else {
             output.appendReference(entry.head)
-            var tail = "Age: \(age)\r\nCache-Status: \(status.fieldValue)\r\n"
+            // The per-response lines, as bytes: this runs for every hit.
+            var tail: [UInt8] = []
+            tail.reserveCapacity(128)
+            tail.append(contentsOf: "Age: ".utf8)
+            CacheStatus.appendDecimal(age, to: &tail)
+            tail.append(contentsOf: "\r\nCache-Status: ".utf8)
+            status.appendFieldValue(to: &tail)
             if closeAfterResponse {
-                tail += "Connection: close\r\n"
+                tail.append(contentsOf: "\r\nConnection: close".utf8)
             } else if request.version == .http10 {
-                tail += "Connection: keep-alive\r\n"
+                tail.append(contentsOf: "\r\nConnection: keep-alive".utf8)
             }
-            tail += "\r\n"
-            output.append(Array(tail.utf8))
+            tail.append(contentsOf: "\r\n\r\n".utf8)
+            output.append(tail)
             if request.method != "HEAD" { output.appendReference(entry.body) }
         }
         endRequest()
@@ -185,6 +193,7 @@ extension ClientConnection {
             return true
         }
         forward.status.forwardStatus = response.status
+        var uncacheable = false
         if request.method == "GET" {
             switch CacheFill.admit(
                 key: forward.key, request: request, response: response, requestTime: exchange.requestTime,
@@ -193,13 +202,15 @@ extension ClientConnection {
             case .store(let fill):
                 exchange.fill = fill
                 forward.status.stored = true
-            case .skip(let detail):
+            case .skip(let detail, let responseReason):
                 forward.status.detail = detail
+                uncacheable = responseReason
             }
         }
         exchange.cache = forward
-        // Waiters need not wait for a response they cannot share.
-        if exchange.fill == nil { settleCoalescing(exchange, stored: false) }
+        // Waiters need not wait for a response they cannot share, nor later requests for one
+        // that will not be storable either.
+        if exchange.fill == nil { settleCoalescing(exchange, stored: false, uncacheable: uncacheable) }
         return false
     }
 
@@ -235,7 +246,7 @@ extension ClientConnection {
         source.copy(count, into: fill)
         if !fill.isActive {
             exchange.fill = nil
-            settleCoalescing(exchange, stored: false)
+            settleCoalescing(exchange, stored: false, uncacheable: true)
         }
     }
 
@@ -266,11 +277,12 @@ extension ClientConnection {
     }
 
     /// Ends the coalesced fetch this exchange leads, if any: waiters look the cache up again
-    /// when it was stored, and fetch on their own otherwise.
-    func settleCoalescing(_ exchange: Exchange, stored: Bool) {
+    /// when it was stored, and fetch on their own otherwise (and, when the response is
+    /// `uncacheable`, so do requests for a while: see `Coalescer`).
+    func settleCoalescing(_ exchange: Exchange, stored: Bool, uncacheable: Bool = false) {
         guard let slot = exchange.cache?.slot else { return }
         exchange.cache?.slot = nil
-        worker.settle(slot, stored: stored)
+        worker.settle(slot, stored: stored, uncacheable: uncacheable)
     }
 
     /// Starts one background refresh of a stale entry served under stale-while-revalidate,

@@ -35,7 +35,9 @@ final class ClientConnection: UpstreamConnectionDelegate {
     private static let pipelineLimit = 64 * 1024
     private static let lingerTime = timeval(tv_sec: 2, tv_usec: 0)
 
-    unowned let worker: Worker
+    /// unowned(unsafe): a worker outlives its connections (it closes them before its loop returns),
+    /// and a checked unowned reference costs an atomic retain on every use.
+    unowned(unsafe) let worker: Worker
     /// Unique on its worker: how a coalesced fetch finds its waiters.
     let id: UInt64
     private let fd: CInt
@@ -76,16 +78,19 @@ final class ClientConnection: UpstreamConnectionDelegate {
     }
 
     func start() {
-        readEvent = IOEvent(base: worker.base, fd: fd, events: Int16(EV_READ | EV_PERSIST)) { [unowned self] _ in
+        readEvent = IOEvent(base: worker.base, fd: fd, events: Int16(EV_READ | EV_PERSIST)) {
+            [unowned(unsafe) self] _ in
             readable()
         }
-        writeEvent = IOEvent(base: worker.base, fd: fd, events: Int16(EV_WRITE | EV_PERSIST)) { [unowned self] _ in
+        writeEvent = IOEvent(base: worker.base, fd: fd, events: Int16(EV_WRITE | EV_PERSIST)) {
+            [unowned(unsafe) self] _ in
             flush()
         }
-        closedEvent = IOEvent(base: worker.base, fd: fd, events: Int16(EV_CLOSED | EV_PERSIST)) { [unowned self] _ in
+        closedEvent = IOEvent(base: worker.base, fd: fd, events: Int16(EV_CLOSED | EV_PERSIST)) {
+            [unowned(unsafe) self] _ in
             peerHungUp()
         }
-        timer = IOEvent(base: worker.base, fd: -1, events: 0) { [unowned self] _ in timedOut() }
+        timer = IOEvent(base: worker.base, fd: -1, events: 0) { [unowned(unsafe) self] _ in timedOut() }
         enterIdle()
     }
 

@@ -38,7 +38,8 @@ final class UpstreamConnection {
     /// close that raced the request, and a bodiless idempotent request may be sent again.
     private(set) var wasReused = false
 
-    private unowned let worker: Worker
+    /// unowned(unsafe): see `ClientConnection.worker`.
+    private unowned(unsafe) let worker: Worker
     private var fd: CInt
     private var readEvent: IOEvent?
     private var writeEvent: IOEvent?
@@ -64,13 +65,15 @@ final class UpstreamConnection {
         let (fd, connected) = try Socket.connect(to: address)
         self.fd = fd
         isConnected = connected
-        readEvent = IOEvent(base: worker.base, fd: fd, events: Int16(EV_READ | EV_PERSIST)) { [unowned self] _ in
+        readEvent = IOEvent(base: worker.base, fd: fd, events: Int16(EV_READ | EV_PERSIST)) {
+            [unowned(unsafe) self] _ in
             readable()
         }
-        writeEvent = IOEvent(base: worker.base, fd: fd, events: Int16(EV_WRITE | EV_PERSIST)) { [unowned self] _ in
+        writeEvent = IOEvent(base: worker.base, fd: fd, events: Int16(EV_WRITE | EV_PERSIST)) {
+            [unowned(unsafe) self] _ in
             writable()
         }
-        timer = IOEvent(base: worker.base, fd: -1, events: 0) { [unowned self] _ in timedOut() }
+        timer = IOEvent(base: worker.base, fd: -1, events: 0) { [unowned(unsafe) self] _ in timedOut() }
         if !connected {
             isWriting = true
             writeEvent?.add()

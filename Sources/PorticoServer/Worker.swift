@@ -200,14 +200,19 @@ final class Worker: @unchecked Sendable {
             variantKey: slot.variantKey)
     }
 
+    /// How long a URL whose response was not storable is fetched without coalescing.
+    static let uncacheableTime = 30.0
+
     /// Ends the fetch of `slot`: each waiter, on whichever worker, is woken on its own loop to
     /// look the cache up again (`stored`) or to fetch on its own.
-    func settle(_ slot: CoalescingSlot, stored: Bool) {
+    func settle(_ slot: CoalescingSlot, stored: Bool, uncacheable: Bool = false) {
         guard let coalescer else { return }
         let waiters =
             stored
             ? coalescer.complete(slot.key, variantKey: slot.variantKey)
-            : coalescer.abandon(slot.key, variantKey: slot.variantKey)
+            : coalescer.abandon(
+                slot.key, variantKey: slot.variantKey, now: wallClock,
+                uncacheableFor: uncacheable ? Worker.uncacheableTime : nil)
         // Posted even to this worker: the waiter runs on a later loop turn, not inside the
         // leader's callback.
         for waiter in waiters {

@@ -79,4 +79,28 @@ import Testing
         #expect(table.complete(a) == [waiter(1)])
         #expect(table.lead(a))
     }
+
+    @Test func uncacheableSlotsLetRequestsFetchAloneForAWhile() {
+        let table = Coalescer<Waiter>()
+        #expect(table.join(a, waiter: waiter(1), now: 100) == .leader)
+        #expect(table.join(a, waiter: waiter(2), now: 100) == .follower)
+        #expect(table.abandon(a, now: 100, uncacheableFor: 30) == [waiter(2)])
+        #expect(table.join(a, waiter: waiter(3), now: 110) == .uncacheable)
+        #expect(table.join(a, waiter: waiter(4), now: 110) == .uncacheable, "nobody queues")
+        #expect(table.join(b, waiter: waiter(5), now: 110) == .leader, "other keys are unaffected")
+        #expect(table.join(a, waiter: waiter(6), now: 131) == .leader, "the mark expired")
+    }
+
+    @Test func uncacheableMarksAreBounded() {
+        let table = Coalescer<Waiter>()
+        let limit = Coalescer<Waiter>.maxUncacheable
+        for index in 0...limit {
+            let key = Fixtures.key("/u/\(index)")
+            _ = table.join(key, waiter: waiter(1), now: Double(index))
+            _ = table.abandon(key, now: Double(index), uncacheableFor: index < limit / 2 ? 1 : 1_000_000)
+        }
+        // The first half had expired when the table filled up: they went, the rest stayed.
+        #expect(table.join(Fixtures.key("/u/0"), waiter: waiter(2), now: Double(limit + 1)) == .leader)
+        #expect(table.join(Fixtures.key("/u/\(limit)"), waiter: waiter(2), now: Double(limit + 1)) == .uncacheable)
+    }
 }
