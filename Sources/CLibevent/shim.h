@@ -10,6 +10,8 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <arpa/inet.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <event2/event.h>
 #include <event2/buffer.h>
 #include <event2/thread.h>
@@ -23,4 +25,10 @@ typedef int portico_socket_t;
 extern int accept4(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags);
 static inline int portico_accept4(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags) {
     return accept4(fd, addr, addrlen, flags);
+}
+
+/// memfd_create(2) with MFD_CLOEXEC: Glibc declares it only under _GNU_SOURCE, which this
+/// module must not define before the system headers (see the top of this file).
+static inline int portico_memfd_create(const char *name) {
+    return (int)syscall(SYS_memfd_create, name, 1u /* MFD_CLOEXEC */);
 }

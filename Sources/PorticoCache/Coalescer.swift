@@ -21,15 +21,30 @@
 // of queueing behind each other's heads only to be released. The marks are bounded
 // (`maxUncacheable`: when full, the expired marks go, and if that is not enough, all of them).
 //
-// Waiters are released in the order they joined. What a waiter is (the server uses a worker index
-// and a connection id) and how it is woken (a job posted to its worker's mailbox) is the caller's
-// business, as are deadlines: the table never times anything out.
+// Waiters are released in the order they joined. A waiter is a worker index and a connection id
+// on that worker; how it is woken (a job posted to its worker's mailbox) is the caller's
+// business, as are deadlines: the table never times anything out. (The type is concrete, not
+// generic, so that every call is specialized: a generic class across modules looks its metadata
+// up at run time on every request.)
 
 import Synchronization
 
 /// A table of in-flight fetches: the first request for a key leads, later ones wait for it.
 /// Safe to use from any thread.
-public final class Coalescer<Waiter: Sendable & Equatable>: Sendable {
+public final class Coalescer: Sendable {
+    /// A request waiting for a fetch: which worker runs it, and its connection there.
+    public struct Waiter: Sendable, Hashable, CustomStringConvertible {
+        public var worker: Int
+        public var connection: UInt64
+
+        public init(worker: Int, connection: UInt64) {
+            self.worker = worker
+            self.connection = connection
+        }
+
+        public var description: String { "w\(worker)c\(connection)" }
+    }
+
     /// What `join` made the caller.
     public enum Role: Sendable, Equatable {
         /// Nobody was fetching: the caller fetches, then calls `complete` or `abandon`.

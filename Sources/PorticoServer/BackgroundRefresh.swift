@@ -188,7 +188,8 @@ final class BackgroundRefresh: UpstreamConnectionDelegate {
     // MARK: - Ending
 
     private func complete() {
-        let stored = fill?.finish(via: ProxyHeaders.via).map { cache.insert($0) } ?? false
+        let stored =
+            fill?.finish(via: ProxyHeaders.via, storing: FileBackedBody.ifLarge).map { cache.insert($0) } ?? false
         finish(stored: stored)
     }
 

@@ -40,13 +40,3 @@ struct CoalescingSlot {
         variantKey = values.map { $0.map { "=" + $0 } ?? "-" }.joined(separator: "\u{0}")
     }
 }
-
-/// A request waiting in the coalescing table: the worker to wake and its connection there.
-struct CoalescedWaiter: Sendable, Equatable {
-    let worker: Worker
-    let connection: UInt64
-
-    static func == (a: CoalescedWaiter, b: CoalescedWaiter) -> Bool {
-        a.worker === b.worker && a.connection == b.connection
-    }
-}

@@ -103,7 +103,7 @@ extension ClientConnection {
             return .forward(forward)
         }
         let slot = CoalescingSlot(key: forward.key, request: request, stored: stored)
-        let waiter = CoalescedWaiter(worker: worker, connection: id)
+        let waiter = Coalescer.Waiter(worker: worker.index, connection: id)
         switch coalescer.join(slot.key, variantKey: slot.variantKey, waiter: waiter, now: worker.wallClock) {
         case .follower:
             worker.cache?.recordCoalesced()
@@ -204,7 +204,8 @@ extension ClientConnection {
                 forward.status.stored = true
             case .skip(let detail, let responseReason):
                 forward.status.detail = detail
-                uncacheable = responseReason
+                // A 304 answers the client's own conditional, not the URL in general.
+                uncacheable = responseReason && response.status != 304
             }
         }
         exchange.cache = forward
@@ -254,7 +255,8 @@ extension ClientConnection {
     func store(_ exchange: Exchange) {
         guard let cache = worker.cache, let fill = exchange.fill else { return }
         exchange.fill = nil
-        let stored = fill.finish(via: ProxyHeaders.via).map { cache.insert($0) } ?? false
+        let stored =
+            fill.finish(via: ProxyHeaders.via, storing: FileBackedBody.ifLarge).map { cache.insert($0) } ?? false
         settleCoalescing(exchange, stored: stored)
     }
 

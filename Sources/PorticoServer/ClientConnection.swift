@@ -43,7 +43,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
     private let fd: CInt
     let peer: String
     private let input = EventBuffer()
-    let output = EventBuffer()
+    let output = EventBuffer(drainsToSocket: true)
     private var readEvent: IOEvent?
     /// Armed while reading is paused, to learn that the client went away (EV_CLOSED, i.e.
     /// EPOLLRDHUP) without reading what backpressure holds back.

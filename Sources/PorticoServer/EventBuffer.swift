@@ -6,9 +6,17 @@ import PorticoCache
 /// buffers without copying where libevent can hand over whole blocks.
 final class EventBuffer {
     let raw: OpaquePointer
+    /// Whether the buffer only ever drains to a socket (a client's output): then file-backed
+    /// bodies go into it as sendfile segments (libevent's EVBUFFER_FLAG_DRAINS_TO_FD).
+    private let drainsToSocket: Bool
+    /// A sendfile segment was added since the buffer was last empty: `write` then loops, since
+    /// libevent writes the chains before such a segment and the segment itself in separate calls.
+    private var hasFileSegments = false
 
-    init() {
+    init(drainsToSocket: Bool = false) {
         raw = evbuffer_new()
+        self.drainsToSocket = drainsToSocket
+        if drainsToSocket { evbuffer_set_flags(raw, UInt64(EVBUFFER_FLAG_DRAINS_TO_FD)) }
     }
 
     deinit { evbuffer_free(raw) }
@@ -27,8 +35,25 @@ final class EventBuffer {
     /// Appends a stored body without copying it: libevent keeps a reference, and the body stays
     /// alive (retained here, released by libevent's cleanup call) until the last byte is written,
     /// even if the cache evicts its entry meanwhile.
+    ///
+    /// A file-backed body, in a buffer that drains to a socket, becomes a file segment that the
+    /// kernel sends with sendfile; the segment keeps the body (and so its file) alive instead.
     func appendReference(_ body: CacheBody) {
         guard let base = body.baseAddress, body.count > 0 else { return }
+        if drainsToSocket, body.fileDescriptor >= 0,
+            let segment = evbuffer_file_segment_new(
+                body.fileDescriptor, 0, Int64(body.count), UInt32(EVBUF_FS_DISABLE_MMAP | EVBUF_FS_DISABLE_LOCKING))
+        {
+            evbuffer_file_segment_add_cleanup_cb(
+                segment, releaseFileSegmentBody, Unmanaged.passRetained(body).toOpaque())
+            let added = evbuffer_add_file_segment(raw, segment, 0, Int64(body.count))
+            // The buffer holds its own reference to the segment; this drops ours.
+            evbuffer_file_segment_free(segment)
+            if added == 0 {
+                hasFileSegments = true
+                return
+            }
+        }
         let context = Unmanaged.passRetained(body).toOpaque()
         _ = evbuffer_add_reference(raw, base, body.count, releaseCacheBody, context)
     }
@@ -113,14 +138,26 @@ final class EventBuffer {
 
     /// Writes as much as the socket takes; returns the byte count (0 when the kernel took nothing).
     func write(to fd: CInt) throws(SystemError) -> Int {
-        let written = evbuffer_write(raw, fd)
-        if written < 0 {
-            let code = errno
-            if code == EAGAIN || code == EWOULDBLOCK || code == EINTR { return 0 }
-            throw SystemError(errno: code, operation: "write")
-        }
-        return Int(written)
+        var total = 0
+        repeat {
+            let written = evbuffer_write(raw, fd)
+            if written < 0 {
+                let code = errno
+                if code == EAGAIN || code == EWOULDBLOCK || code == EINTR { break }
+                throw SystemError(errno: code, operation: "write")
+            }
+            if written == 0 { break }
+            total += Int(written)
+        } while hasFileSegments && !isEmpty
+        if isEmpty { hasFileSegments = false }
+        return total
     }
+}
+
+private func releaseFileSegmentBody(
+    _ segment: OpaquePointer?, _ flags: Int32, _ context: UnsafeMutableRawPointer?
+) {
+    Unmanaged<CacheBody>.fromOpaque(context!).release()
 }
 
 private func releaseCacheBody(_ data: UnsafeRawPointer?, _ length: Int, _ context: UnsafeMutableRawPointer?) {

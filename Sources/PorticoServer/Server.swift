@@ -38,10 +38,11 @@ public final class Server {
                 maxObject: Int(min(settings.maxObject, settings.memory)),
                 eviction: settings.eviction == .s3fifo ? .s3fifo : .lru
             ) : nil
-        let coalescer = cache.map { _ in Coalescer<CoalescedWaiter>() }
+        let coalescer = cache.map { _ in Coalescer() }
         workers = (0..<count).map {
             Worker(index: $0, runtime: runtime, maxClients: perWorker, cache: cache, coalescer: coalescer)
         }
+        for worker in workers { worker.peers = workers }
         workers[0].sweepCache(every: .seconds(10), grace: 60)
         try bindListeners(config.listen)
         installSignals(on: workers[0])

@@ -33,15 +33,18 @@ final class Worker: @unchecked Sendable {
     /// The response cache all workers share; nil when `cache { memory 0; }`.
     let cache: CacheStore?
     /// The fetches in flight that other requests may wait for, shared by all workers.
-    let coalescer: Coalescer<CoalescedWaiter>?
+    let coalescer: Coalescer?
     /// Connections of this worker waiting for a coalesced fetch, by connection id.
     private var waiting: [UInt64: ClientConnection] = [:]
     /// Background refreshes in flight; the worker keeps them alive.
     private var refreshes: [ObjectIdentifier: BackgroundRefresh] = [:]
     private var sweepTimer: IOEvent?
     private var nextConnectionID: UInt64 = 0
+    /// Every worker, by index (this one included), for waking coalesced waiters; set once
+    /// before the loops start, read-only afterwards.
+    var peers: [Worker] = []
 
-    init(index: Int, runtime: Runtime, maxClients: Int, cache: CacheStore?, coalescer: Coalescer<CoalescedWaiter>?) {
+    init(index: Int, runtime: Runtime, maxClients: Int, cache: CacheStore?, coalescer: Coalescer?) {
         self.index = index
         self.cache = cache
         self.coalescer = coalescer
@@ -196,7 +199,7 @@ final class Worker: @unchecked Sendable {
     func stopWaiting(_ client: ClientConnection, slot: CoalescingSlot) {
         guard waiting.removeValue(forKey: client.id) != nil else { return }
         coalescer?.remove(
-            waiter: CoalescedWaiter(worker: self, connection: client.id), key: slot.key,
+            waiter: Coalescer.Waiter(worker: index, connection: client.id), key: slot.key,
             variantKey: slot.variantKey)
     }
 
@@ -217,7 +220,7 @@ final class Worker: @unchecked Sendable {
         // leader's callback.
         for waiter in waiters {
             let connection = waiter.connection
-            waiter.worker.post { $0.wake(connection, stored: stored) }
+            peers[waiter.worker].post { $0.wake(connection, stored: stored) }
         }
     }
 

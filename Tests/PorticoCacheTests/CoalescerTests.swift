@@ -2,12 +2,7 @@ import PorticoCache
 import Testing
 
 @Suite struct CoalescerTests {
-    /// What the server queues: which worker, which connection.
-    struct Waiter: Sendable, Equatable, CustomStringConvertible {
-        var worker: Int
-        var connection: UInt64
-        var description: String { "w\(worker)c\(connection)" }
-    }
+    typealias Waiter = Coalescer.Waiter
 
     private let a = Fixtures.key("/a")
     private let b = Fixtures.key("/b")
@@ -17,7 +12,7 @@ import Testing
     }
 
     @Test func firstLeadsOthersFollowCompleteReleasesInOrder() {
-        let table = Coalescer<Waiter>()
+        let table = Coalescer()
         #expect(table.join(a, waiter: waiter(1)) == .leader)
         #expect(table.join(a, waiter: waiter(2, worker: 1)) == .follower)
         #expect(table.join(a, waiter: waiter(3)) == .follower)
@@ -33,7 +28,7 @@ import Testing
     }
 
     @Test func variantKeysSeparateFetches() {
-        let table = Coalescer<Waiter>()
+        let table = Coalescer()
         #expect(table.join(a, variantKey: "gzip", waiter: waiter(1)) == .leader)
         #expect(table.join(a, variantKey: "br", waiter: waiter(2)) == .leader)
         #expect(table.join(a, waiter: waiter(3)) == .leader)
@@ -44,7 +39,7 @@ import Testing
     }
 
     @Test func timedOutWaiterIsRemovedAndAbandonReleasesTheRest() {
-        let table = Coalescer<Waiter>()
+        let table = Coalescer()
         #expect(table.join(a, waiter: waiter(1)) == .leader)
         for connection: UInt64 in 2...4 { #expect(table.join(a, waiter: waiter(connection)) == .follower) }
         #expect(table.remove(waiter: waiter(3), key: a))
@@ -60,8 +55,8 @@ import Testing
     }
 
     @Test func concurrentJoinsElectOneLeader() async {
-        let table = Coalescer<Waiter>()
-        let roles = await withTaskGroup(of: Coalescer<Waiter>.Role.self) { group in
+        let table = Coalescer()
+        let roles = await withTaskGroup(of: Coalescer.Role.self) { group in
             for connection in 0..<64 {
                 group.addTask { table.join(a, waiter: waiter(UInt64(connection))) }
             }
@@ -72,7 +67,7 @@ import Testing
     }
 
     @Test func leadTakesOnlyAFreeSlotAndQueuesNobody() {
-        let table = Coalescer<Waiter>()
+        let table = Coalescer()
         #expect(table.lead(a), "a background refresh leads when nobody fetches")
         #expect(!table.lead(a), "a second refresh is not started")
         #expect(table.join(a, waiter: waiter(1)) == .follower, "requests wait for the refresh")
@@ -81,7 +76,7 @@ import Testing
     }
 
     @Test func uncacheableSlotsLetRequestsFetchAloneForAWhile() {
-        let table = Coalescer<Waiter>()
+        let table = Coalescer()
         #expect(table.join(a, waiter: waiter(1), now: 100) == .leader)
         #expect(table.join(a, waiter: waiter(2), now: 100) == .follower)
         #expect(table.abandon(a, now: 100, uncacheableFor: 30) == [waiter(2)])
@@ -92,8 +87,8 @@ import Testing
     }
 
     @Test func uncacheableMarksAreBounded() {
-        let table = Coalescer<Waiter>()
-        let limit = Coalescer<Waiter>.maxUncacheable
+        let table = Coalescer()
+        let limit = Coalescer.maxUncacheable
         for index in 0...limit {
             let key = Fixtures.key("/u/\(index)")
             _ = table.join(key, waiter: waiter(1), now: Double(index))

@@ -699,6 +699,41 @@ struct CacheTests {
 
     // MARK: - Incomplete and large responses
 
+    /// Large bodies are stored in files and sent with sendfile: the bytes must arrive exact, to
+    /// pipelined, HTTP/1.0 and concurrent clients alike, while the entry stays shared.
+    @Test func largeStoredBodyIsServedIntact() throws {
+        let body = Bytes.pattern(count: 1 << 20)
+        let origin = try ScriptedOrigin { _, connection in
+            try connection.respond(headers: [("Cache-Control", "max-age=60")], body: body)
+        }
+        defer { origin.stop() }
+        let proxy = try PorticoProcess(ProxyConfig(origin: origin.port))
+        defer { proxy.stop() }
+
+        let first = try Self.exchange(try RawClient(port: proxy.port), Wire.get("/big"))
+        #expect(Bytes.digest(first.body) == Bytes.digest(body))
+        #expect(Self.isStored(first))
+
+        let pipelined = try RawClient(port: proxy.port)
+        try pipelined.send(Wire.get("/big") + Wire.get("/big") + "HEAD /big HTTP/1.1\r\nHost: test.example\r\n\r\n")
+        for _ in 0..<2 {
+            let hit = try pipelined.readFinalResponse()
+            #expect(Self.isHit(hit))
+            #expect(hit.body.count == body.count && Bytes.digest(hit.body) == Bytes.digest(body))
+        }
+        let head = try pipelined.readFinalResponse(forHEAD: true)
+        #expect(head.header("Content-Length") == String(body.count) && head.body.isEmpty)
+
+        let old = try RawClient(port: proxy.port)
+        try old.send("GET /big HTTP/1.0\r\nHost: test.example\r\n\r\n")
+        let hit10 = try old.readFinalResponse()
+        #expect(Bytes.digest(hit10.body) == Bytes.digest(body))
+
+        let results = CoalescingTests.concurrentGets(4, port: proxy.port, target: "/big")
+        #expect(results.allSatisfy { $0.0.map { Bytes.digest($0.body) } == Bytes.digest(body) })
+        #expect(origin.requestCount == 1)
+    }
+
     @Test(arguments: [false, true])
     func truncatedResponseIsNeverStored(_ chunked: Bool) throws {
         let body = Bytes.pattern(count: 1000)
