@@ -100,6 +100,11 @@ public struct CacheControl: Sendable, Equatable {
     /// The directives of every `Cache-Control` line of `headers`. No Pragma handling: see
     /// `init(requestHeaders:)`.
     public init(_ headers: HTTPHeaders) {
+        // Most requests have no Cache-Control: a scan of the names, and no array.
+        guard headers.contains("Cache-Control") else {
+            self.init()
+            return
+        }
         self.init(fieldValues: headers.values("Cache-Control"))
     }
 
@@ -107,7 +112,7 @@ public struct CacheControl: Sendable, Equatable {
     /// request has no `Cache-Control` field at all (RFC 9111 §5.4).
     public init(requestHeaders headers: HTTPHeaders) {
         self.init(headers)
-        if !headers.contains("Cache-Control"), headers.tokens("Pragma").contains("no-cache") {
+        if !headers.contains("Cache-Control"), headers.hasToken("Pragma", "no-cache") {
             noCache = true
         }
     }
@@ -115,8 +120,31 @@ public struct CacheControl: Sendable, Equatable {
     /// The directives of the given field line values, in order.
     public init(fieldValues: [String]) {
         for value in fieldValues {
-            for element in FieldValueSyntax.elements(value[...]) where !element.isEmpty {
-                apply(element)
+            var value = value
+            // Bytes, not Substrings: every response that reaches the cache is parsed here, and
+            // String.Index arithmetic costs several times what a byte loop does.
+            value.withUTF8 { bytes in
+                var start = 0
+                var inQuotes = false
+                var escaped = false
+                for index in 0..<bytes.count {
+                    let byte = bytes[index]
+                    if inQuotes {
+                        if escaped {
+                            escaped = false
+                        } else if byte == FieldValueSyntax.backslash {
+                            escaped = true
+                        } else if byte == FieldValueSyntax.quote {
+                            inQuotes = false
+                        }
+                    } else if byte == FieldValueSyntax.quote {
+                        inQuotes = true
+                    } else if byte == FieldValueSyntax.comma {
+                        apply(bytes, start..<index)
+                        start = index + 1
+                    }
+                }
+                apply(bytes, start..<bytes.count)
             }
         }
     }
@@ -130,28 +158,50 @@ public struct CacheControl: Sendable, Equatable {
         case malformed
     }
 
-    private mutating func apply(_ element: Substring) {
-        let name: Substring
-        let argument: Argument
-        if let equals = element.utf8.firstIndex(of: FieldValueSyntax.equals) {
-            name = FieldValueSyntax.trimmed(element[..<equals])
-            let raw = FieldValueSyntax.trimmed(element[element.utf8.index(after: equals)...])
-            if raw.utf8.first == FieldValueSyntax.quote {
-                argument = FieldValueSyntax.unquoted(raw).map(Argument.value) ?? .malformed
-            } else if FieldValueSyntax.isToken(raw) {
-                argument = .value(String(raw))
+    /// One list element, `range` of `bytes`: `name` or `name=argument`, OWS around both.
+    private mutating func apply(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) {
+        let element = Self.trimmed(bytes, range)
+        guard !element.isEmpty else { return }
+        var nameRange = element
+        var argument = Argument.none
+        if let equals = element.first(where: { bytes[$0] == FieldValueSyntax.equals }) {
+            nameRange = Self.trimmed(bytes, element.lowerBound..<equals)
+            let raw = Self.trimmed(bytes, (equals + 1)..<element.upperBound)
+            let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[raw]), as: UTF8.self)
+            if raw.first.map({ bytes[$0] }) == FieldValueSyntax.quote {
+                argument = FieldValueSyntax.unquoted(text[...]).map(Argument.value) ?? .malformed
+            } else if !raw.isEmpty && raw.allSatisfy({ FieldValueSyntax.isTchar(bytes[$0]) }) {
+                argument = .value(text)
             } else {
                 argument = .malformed
             }
-        } else {
-            name = element
-            argument = .none
         }
-        guard FieldValueSyntax.isToken(name) else { return }
+        guard !nameRange.isEmpty, nameRange.allSatisfy({ FieldValueSyntax.isTchar(bytes[$0]) }) else { return }
+        let name = String(unsafeUninitializedCapacity: nameRange.count) { buffer in
+            var offset = 0
+            for index in nameRange {
+                let byte = bytes[index]
+                buffer[offset] = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+                offset += 1
+            }
+            return offset
+        }
+        apply(name: name, argument)
+    }
+
+    private static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Range<Int> {
+        var lower = range.lowerBound
+        var upper = range.upperBound
+        while lower < upper, FieldValueSyntax.isWhitespace(bytes[lower]) { lower += 1 }
+        while upper > lower, FieldValueSyntax.isWhitespace(bytes[upper - 1]) { upper -= 1 }
+        return lower..<upper
+    }
+
+    private mutating func apply(name: String, _ argument: Argument) {
         let hasArgument: Bool
         if case .none = argument { hasArgument = false } else { hasArgument = true }
 
-        switch FieldValueSyntax.lowercased(name) {
+        switch name {
         case "max-age": maxAge = Self.smallest(maxAge, Self.delta(argument))
         case "s-maxage": sMaxAge = Self.smallest(sMaxAge, Self.delta(argument))
         case "stale-while-revalidate":

@@ -34,7 +34,7 @@ public struct CacheKey: Hashable, Sendable, CustomStringConvertible {
 
     /// A key for `scheme://host/target`, normalizing scheme and host (see the file comment).
     public init(scheme: String, host: String, target: String) {
-        let scheme = Self.lowercasedASCII(scheme)
+        let scheme = scheme == "http" ? "http" : Self.lowercasedASCII(scheme)
         let host = Self.normalizedHost(host, scheme: scheme)
         self.scheme = scheme
         self.host = host

@@ -114,34 +114,52 @@ public struct CacheStatus: Sendable, Equatable {
     /// every hit, without building a String.
     public func appendFieldValue(to out: inout [UInt8]) {
         if cacheName == "portico" {
-            out.append(contentsOf: "portico".utf8)
+            out.append(contentsOf: Bytes.portico)
         } else {
-            out.append(contentsOf: Self.tokenOrString(cacheName).utf8)
+            out.append(contentsOf: Array(Self.tokenOrString(cacheName).utf8))
         }
         switch outcome {
-        case .hit: out.append(contentsOf: "; hit".utf8)
+        case .hit: out.append(contentsOf: Bytes.hit)
         case .forward(let reason):
-            out.append(contentsOf: "; fwd=".utf8)
-            out.append(contentsOf: reason.rawValue.utf8)
+            out.append(contentsOf: Bytes.forward)
+            Self.appendUTF8(reason.rawValue, to: &out)
         }
         if let forwardStatus {
-            out.append(contentsOf: "; fwd-status=".utf8)
+            out.append(contentsOf: Bytes.forwardStatus)
             Self.appendDecimal(forwardStatus, to: &out)
         }
         if let ttl {
-            out.append(contentsOf: "; ttl=".utf8)
+            out.append(contentsOf: Bytes.ttl)
             Self.appendDecimal(ttl, to: &out)
         }
-        if stored { out.append(contentsOf: "; stored".utf8) }
-        if collapsed { out.append(contentsOf: "; collapsed".utf8) }
+        if stored { out.append(contentsOf: Bytes.stored) }
+        if collapsed { out.append(contentsOf: Bytes.collapsed) }
         if let key {
-            out.append(contentsOf: "; key=".utf8)
-            out.append(contentsOf: Self.string(key).utf8)
+            out.append(contentsOf: Array("; key=".utf8))
+            out.append(contentsOf: Array(Self.string(key).utf8))
         }
         if let detail {
-            out.append(contentsOf: "; detail=".utf8)
-            out.append(contentsOf: Self.tokenOrString(detail).utf8)
+            out.append(contentsOf: Bytes.detail)
+            Self.appendUTF8(Self.isToken(detail) ? detail : Self.string(detail), to: &out)
         }
+    }
+
+    private static func appendUTF8(_ string: String, to out: inout [UInt8]) {
+        var string = string
+        string.withUTF8 { out.append(contentsOf: $0) }
+    }
+
+    /// The fixed parts of the field, as bytes once (appending a String's UTF-8 view goes
+    /// element by element; an array is one copy).
+    private enum Bytes {
+        static let portico = Array("portico".utf8)
+        static let hit = Array("; hit".utf8)
+        static let forward = Array("; fwd=".utf8)
+        static let forwardStatus = Array("; fwd-status=".utf8)
+        static let ttl = Array("; ttl=".utf8)
+        static let stored = Array("; stored".utf8)
+        static let collapsed = Array("; collapsed".utf8)
+        static let detail = Array("; detail=".utf8)
     }
 
     /// Appends `value` in decimal ASCII.
@@ -168,13 +186,20 @@ public struct CacheStatus: Sendable, Equatable {
     }
 
     static func isToken(_ value: String) -> Bool {
-        guard let first = value.utf8.first,
+        var value = value
+        return value.withUTF8 { isToken($0) }
+    }
+
+    private static func isToken(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let first = bytes.first,
             (first >= UInt8(ascii: "a") && first <= UInt8(ascii: "z"))
                 || (first >= UInt8(ascii: "A") && first <= UInt8(ascii: "Z")) || first == UInt8(ascii: "*")
         else { return false }
-        return value.utf8.allSatisfy {
-            FieldValueSyntax.isTchar($0) || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: "/")
+        for byte in bytes
+        where !(FieldValueSyntax.isTchar(byte) || byte == UInt8(ascii: ":") || byte == UInt8(ascii: "/")) {
+            return false
         }
+        return true
     }
 
     /// §3.3.3 sf-string: printable ASCII in quotes, `"` and `\` escaped. Other characters

@@ -125,8 +125,17 @@ enum FieldValueSyntax {
     /// `value` with ASCII letters lowercased (field names and directive names are
     /// case-insensitive, RFC 9110 §5.1, RFC 9111 §5.2).
     static func lowercased(_ value: Substring) -> String {
-        String(
-            decoding: value.utf8.map { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") ? $0 | 0x20 : $0 },
-            as: UTF8.self)
+        let utf8 = value.utf8
+        // Directive and field names are nearly always lowercase already, and short enough to be
+        // small strings: then no allocation at all.
+        guard utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) else { return String(value) }
+        return String(unsafeUninitializedCapacity: utf8.count) { buffer in
+            var index = 0
+            for byte in utf8 {
+                buffer[index] = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+                index += 1
+            }
+            return index
+        }
     }
 }

@@ -88,7 +88,8 @@ public enum Storability {
     ) -> StoreDecision {
         guard method == "GET" else { return .doNotStore(.method) }
         guard understoodStatuses.contains(status) else { return .doNotStore(.status) }
-        if CacheControl(requestHeaders: requestHeaders).noStore { return .doNotStore(.requestNoStore) }
+        // Pragma has no no-store: the plain parse (one scan when the request has no Cache-Control).
+        if CacheControl(requestHeaders).noStore { return .doNotStore(.requestNoStore) }
         let cacheControl = CacheControl(responseHeaders)
         // §5.2.2.3: an understood status with must-understand overrides no-store.
         if cacheControl.noStore && !cacheControl.mustUnderstand { return .doNotStore(.noStore) }

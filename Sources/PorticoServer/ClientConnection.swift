@@ -448,7 +448,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
                     keepAlive: !closeAfterResponse,
                     clientVersion: exchange.request.version,
                     date: worker.dateString,
-                    cacheStatus: exchange.cache?.status.fieldValue
+                    cacheStatus: exchange.cache?.status
                 )
             )
             exchange.responseStarted = true

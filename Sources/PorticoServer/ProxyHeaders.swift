@@ -1,3 +1,4 @@
+import PorticoCache
 import PorticoHTTP
 
 /// How a message head changes as it crosses the proxy (RFC 9110 §7.6): hop-by-hop fields go,
@@ -63,7 +64,7 @@ enum ProxyHeaders {
         keepAlive: Bool,
         clientVersion: HTTPVersion,
         date: String,
-        cacheStatus: String? = nil
+        cacheStatus: CacheStatus? = nil
     ) -> [UInt8] {
         var headers = response.headers
         headers.removeHopByHop()
@@ -79,7 +80,12 @@ enum ProxyHeaders {
         // RFC 9110 §6.6.1: a recipient with a clock adds Date when the origin sent none.
         if !headers.contains("Date") { headers.add("Date", date) }
         appendVia(&headers)
-        if let cacheStatus { headers.add("Cache-Status", cacheStatus) }
+        if let cacheStatus {
+            var value: [UInt8] = []
+            value.reserveCapacity(80)
+            cacheStatus.appendFieldValue(to: &value)
+            headers.add("Cache-Status", bytes: value)
+        }
         if !keepAlive {
             headers.add("Connection", "close")
         } else if clientVersion == .http10 {
