@@ -28,8 +28,14 @@ enum CacheLookup {
 enum CoalescingMode {
     /// It may lead or wait.
     case join
-    /// It waited, and the fetch it waited for is stored: it may lead or wait again.
-    case collapsed
+    /// It waited since `since`, and the fetch it waited for is stored: it may lead or wait
+    /// again, and a response received after `since` counts as validated for it.
+    case collapsed(since: Double)
+
+    var isCollapsed: Bool {
+        if case .collapsed = self { return true }
+        return false
+    }
     /// The fetch it waited for was not shareable, or it waited too long: it fetches alone.
     case alone
 }
@@ -62,7 +68,7 @@ extension ClientConnection {
             now: now
         )
         if conditional == .forward { return .forward(CacheForward(key: key, status: .forward(.request))) }
-        let collapsed = coalescing == .collapsed
+        let collapsed = coalescing.isCollapsed
         switch CacheRequestPolicy.decide(request: control, entry: entry.policy, now: now) {
         case .fresh:
             cache.recordHit(entry)
@@ -84,6 +90,19 @@ extension ClientConnection {
             respondWithError(status: 504, message: "only-if-cached and the stored response is stale", close: false)
             return .answered
         case .mustRevalidate(let reason):
+            if case .collapsed(let since) = coalescing, reason.forwardReason == .stale,
+                entry.policy.responseTime >= since
+            {
+                // The fetch this request waited for brought (or validated) the entry after it
+                // arrived: that is the validation no-cache or staleness asks for. Without this,
+                // waiters for a `no-cache` or `max-age=0` URL would revalidate one after another.
+                cache.recordHit(entry)
+                serve(
+                    entry, to: request, notModified: conditional == .notModified, now: now,
+                    status: .hit(ttl: CacheStatus.ttlSeconds(entry.policy.remainingFreshness(at: now)), collapsed: true)
+                )
+                return .answered
+            }
             if cache.removeIfUnusable(entry, now: now) { return lookUp(request, in: cache, coalescing: coalescing) }
             var forward = CacheForward(key: key, status: .forward(reason.forwardReason), stale: entry)
             forward.clientConditional = conditional
@@ -99,7 +118,9 @@ extension ClientConnection {
     private func coalesce(_ request: RequestHead, _ forward: CacheForward, stored: CacheEntry?, mode: CoalescingMode)
         -> CacheLookup
     {
-        guard request.method == "GET", mode != .alone, let coalescer = worker.coalescer else {
+        if case .alone = mode { return .forward(forward) }
+        // A Range request gets a part (206, not stored): nothing another request could share.
+        guard request.method == "GET", !request.headers.contains("Range"), let coalescer = worker.coalescer else {
             return .forward(forward)
         }
         let slot = CoalescingSlot(key: forward.key, request: request, stored: stored)
@@ -129,6 +150,12 @@ extension ClientConnection {
             if closeAfterResponse { headers.add("Connection", "close") }
             output.append(
                 ResponseHead(version: .http11, status: 304, reason: "Not Modified", headers: headers).serialized())
+        } else if entry.status == 200, request.method == "GET", request.headers.contains("Range"),
+            case let range = ByteRange.evaluate(
+                requestHeaders: request.headers, storedHeaders: entry.headers, length: entry.bodyLength),
+            range != .whole
+        {
+            servePart(range, of: entry, age: age, status: status)
         } else {
             output.appendReference(entry.head)
             // The per-response lines, as bytes: this runs for every hit.
@@ -148,6 +175,40 @@ extension ClientConnection {
             if request.method != "HEAD" { output.appendReference(entry.body) }
         }
         endRequest()
+    }
+
+    /// A 206 with one range of a stored 200 (by reference, like the whole body), or a 416 when
+    /// the range starts past its end (RFC 9110 §14.4, §15.5.17).
+    private func servePart(_ range: ByteRange, of entry: CacheEntry, age: Int, status: CacheStatus) {
+        var headers = entry.headers
+        headers.remove("Content-Length")
+        headers.remove("Content-Range")
+        let length = entry.bodyLength
+        var part: Range<Int> = 0..<0
+        let head: ResponseHead
+        if case .part(let bytes) = range {
+            part = bytes
+            headers.add("Content-Range", "bytes \(bytes.lowerBound)-\(bytes.upperBound - 1)/\(length)")
+            headers.add("Content-Length", String(bytes.count))
+            head = ResponseHead(version: .http11, status: 206, reason: "Partial Content", headers: headers)
+        } else {
+            headers.add("Content-Range", "bytes */\(length)")
+            headers.add("Content-Length", "0")
+            head = ResponseHead(version: .http11, status: 416, reason: "Range Not Satisfiable", headers: headers)
+        }
+        var fields = head
+        fields.headers.add("Age", String(age))
+        fields.headers.appendListElement("Via", ProxyHeaders.via)
+        fields.headers.add(
+            "Cache-Status",
+            bytes: {
+                var value: [UInt8] = []
+                status.appendFieldValue(to: &value)
+                return value
+            }())
+        if closeAfterResponse { fields.headers.add("Connection", "close") }
+        output.append(fields.serialized())
+        if !part.isEmpty { output.appendReference(entry.body, range: part) }
     }
 
     /// Cache work when a response head arrives: a 304 refreshes the stored response and answers

@@ -59,7 +59,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
         }
     }
     /// The request waiting for a coalesced fetch, and the fetch, while the phase is `.waiting`.
-    private var waitingFor: (request: RequestHead, slot: CoalescingSlot)?
+    private var waitingFor: (request: RequestHead, slot: CoalescingSlot, since: Double)?
     private var timerKind: TimerKind = .none
     private var parser: RequestParser
     private(set) var runtime: Runtime
@@ -67,6 +67,9 @@ final class ClientConnection: UpstreamConnectionDelegate {
     private var isWriting = false
     private var peerClosed = false
     private(set) var closeAfterResponse = false
+    /// The connection closes with input it did not read (an error, a body left unread): the
+    /// close lingers so the client sees the response rather than a reset.
+    private var lingerOnClose = false
 
     init(worker: Worker, id: UInt64, fd: CInt, peer: String) {
         self.worker = worker
@@ -217,7 +220,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
                     extraHeaders: answer.extra
                 )
             )
-            if !hasNoBody(request) { closeAfterResponse = true }
+            if !hasNoBody(request) { closeAfterUnreadInput() }
             endRequest()
             return
         }
@@ -272,7 +275,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
     /// `coalesce_timeout` passes; reading pauses meanwhile, as for a request with a backend.
     private func wait(for slot: CoalescingSlot, request: RequestHead) {
         phase = .waiting
-        waitingFor = (request, slot)
+        waitingFor = (request, slot, worker.wallClock)
         worker.startWaiting(self)
         setTimer(.coalesce, runtime.coalesceTimeout)
         updateReading()
@@ -281,10 +284,10 @@ final class ClientConnection: UpstreamConnectionDelegate {
     /// The fetch this connection waited for is settled: look again (and maybe wait again) when
     /// it was stored, else fetch alone.
     func coalescedFetchEnded(stored: Bool) {
-        guard case .waiting = phase, let (request, _) = waitingFor else { return }
+        guard case .waiting = phase, let (request, _, since) = waitingFor else { return }
         waitingFor = nil
         phase = .head
-        startExchange(request, coalescing: stored ? .collapsed : .alone)
+        startExchange(request, coalescing: stored ? .collapsed(since: since) : .alone)
     }
 
     private func hasNoBody(_ request: RequestHead) -> Bool {
@@ -440,7 +443,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
             if exchange.clientFraming == .untilClose || !response.keepAlive && exchange.request.version == .http10 {
                 closeAfterResponse = true
             }
-            if !exchange.requestBodyDone { closeAfterResponse = true }
+            if !exchange.requestBodyDone { closeAfterUnreadInput() }
             output.append(
                 ProxyHeaders.clientResponse(
                     response,
@@ -548,7 +551,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
             if reusable { worker.park(upstream, group: exchange.group) } else { upstream.close() }
         }
         exchange.upstream = nil
-        if !exchange.requestBodyDone { closeAfterResponse = true }
+        if !exchange.requestBodyDone { closeAfterUnreadInput() }
         endRequest()
     }
 
@@ -566,7 +569,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
     // MARK: - Ending requests
 
     func respondWithError(status: Int, message: String, close: Bool) {
-        if close { closeAfterResponse = true }
+        if close { closeAfterUnreadInput() }
         output.append(
             ErrorResponse.bytes(status: status, message: message, close: closeAfterResponse, date: worker.dateString)
         )
@@ -621,8 +624,19 @@ final class ClientConnection: UpstreamConnectionDelegate {
         }
     }
 
+    private func closeAfterUnreadInput() {
+        closeAfterResponse = true
+        lingerOnClose = true
+    }
+
+    /// After the last response: a close with nothing unread is immediate (as nginx does for a
+    /// plain `Connection: close`); otherwise the write side shuts and the input is drained for a
+    /// while, so a client still sending never gets a reset in place of its response.
     private func startLingering() {
-        if peerClosed {
+        var unread: CInt = 0
+        if peerClosed
+            || (!lingerOnClose && input.isEmpty && ioctl(fd, UInt(FIONREAD), &unread) == 0 && unread == 0)
+        {
             close()
             return
         }
@@ -715,7 +729,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
             close()
         case .coalesce:
             // Waited long enough for someone else's fetch: fetch alone.
-            guard let (request, slot) = waitingFor else { return }
+            guard let (request, slot, _) = waitingFor else { return }
             worker.stopWaiting(self, slot: slot)
             waitingFor = nil
             phase = .head
@@ -735,7 +749,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
 
     func close() {
         if case .closed = phase { return }
-        if let (_, slot) = waitingFor {
+        if let (_, slot, _) = waitingFor {
             worker.stopWaiting(self, slot: slot)
             waitingFor = nil
         }

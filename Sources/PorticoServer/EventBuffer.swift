@@ -38,15 +38,17 @@ final class EventBuffer {
     ///
     /// A file-backed body, in a buffer that drains to a socket, becomes a file segment that the
     /// kernel sends with sendfile; the segment keeps the body (and so its file) alive instead.
-    func appendReference(_ body: CacheBody) {
-        guard let base = body.baseAddress, body.count > 0 else { return }
+    /// `range` (the whole body by default) selects the bytes to send.
+    func appendReference(_ body: CacheBody, range: Range<Int>? = nil) {
+        let range = range ?? 0..<body.count
+        guard let base = body.baseAddress, !range.isEmpty, range.upperBound <= body.count else { return }
         if drainsToSocket, body.fileDescriptor >= 0,
             let segment = evbuffer_file_segment_new(
                 body.fileDescriptor, 0, Int64(body.count), UInt32(EVBUF_FS_DISABLE_MMAP | EVBUF_FS_DISABLE_LOCKING))
         {
             evbuffer_file_segment_add_cleanup_cb(
                 segment, releaseFileSegmentBody, Unmanaged.passRetained(body).toOpaque())
-            let added = evbuffer_add_file_segment(raw, segment, 0, Int64(body.count))
+            let added = evbuffer_add_file_segment(raw, segment, Int64(range.lowerBound), Int64(range.count))
             // The buffer holds its own reference to the segment; this drops ours.
             evbuffer_file_segment_free(segment)
             if added == 0 {
@@ -55,7 +57,7 @@ final class EventBuffer {
             }
         }
         let context = Unmanaged.passRetained(body).toOpaque()
-        _ = evbuffer_add_reference(raw, base, body.count, releaseCacheBody, context)
+        _ = evbuffer_add_reference(raw, base + range.lowerBound, range.count, releaseCacheBody, context)
     }
 
     /// Calls `body` with the first `count` bytes of the buffer, block by block, without copying.

@@ -699,6 +699,45 @@ struct CacheTests {
 
     // MARK: - Incomplete and large responses
 
+    /// A stored 200 answers a single byte range with a 206 from memory (RFC 9110 §14), for small
+    /// bodies and for large, file-backed ones alike; what it cannot answer simply gets the 200.
+    @Test(arguments: [1000, 200_000])
+    func rangeRequestsAreAnsweredFromTheStoredResponse(_ size: Int) throws {
+        let body = Bytes.pattern(count: size)
+        let origin = try ScriptedOrigin { _, connection in
+            try connection.respond(headers: [("Cache-Control", "max-age=60"), ("ETag", "\"r1\"")], body: body)
+        }
+        defer { origin.stop() }
+        let proxy = try PorticoProcess(ProxyConfig(origin: origin.port))
+        defer { proxy.stop() }
+
+        let client = try RawClient(port: proxy.port)
+        _ = try Self.exchange(client, Wire.get("/media"))
+        let part = try Self.exchange(client, Wire.get("/media", extra: "Range: bytes=100-199\r\n"))
+        #expect(part.status == 206)
+        #expect(part.header("Content-Range") == "bytes 100-199/\(size)")
+        #expect(part.body == Array(body[100..<200]))
+        #expect(Self.isHit(part) && part.header("Age") != nil)
+
+        let suffix = try Self.exchange(client, Wire.get("/media", extra: "Range: bytes=-10\r\n"))
+        #expect(suffix.status == 206 && suffix.body == Array(body[(size - 10)...]))
+
+        let past = try Self.exchange(client, Wire.get("/media", extra: "Range: bytes=\(size)-\r\n"))
+        #expect(past.status == 416)
+        #expect(past.header("Content-Range") == "bytes */\(size)")
+
+        let several = try Self.exchange(client, Wire.get("/media", extra: "Range: bytes=0-1,5-6\r\n"))
+        #expect(several.status == 200 && several.body.count == size)
+
+        let changed = try Self.exchange(
+            client, Wire.get("/media", extra: "Range: bytes=0-9\r\nIf-Range: \"r0\"\r\n"))
+        #expect(changed.status == 200 && changed.body == body, "If-Range did not match: the whole response")
+
+        let same = try Self.exchange(client, Wire.get("/media", extra: "Range: bytes=0-9\r\nIf-Range: \"r1\"\r\n"))
+        #expect(same.status == 206 && same.body == Array(body[0..<10]))
+        #expect(origin.requestCount == 1)
+    }
+
     /// Large bodies are stored in files and sent with sendfile: the bytes must arrive exact, to
     /// pipelined, HTTP/1.0 and concurrent clients alike, while the entry stays shared.
     @Test func largeStoredBodyIsServedIntact() throws {

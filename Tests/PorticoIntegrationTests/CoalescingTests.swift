@@ -68,6 +68,30 @@ struct CoalescingTests {
         #expect(collapsed.allSatisfy { CacheTests.isHit($0) && $0.header("Age") != nil })
     }
 
+    /// A `no-cache` response may not be reused without validation, but the fetch a waiter waited
+    /// for is that validation: ten clients still make one origin request, not ten in a row.
+    @Test func waitersShareANoCacheResponseFetchedForThem() throws {
+        let tally = CacheTests.Tally()
+        let origin = try ScriptedOrigin { _, connection in
+            let number = tally.next()
+            connection.sleep(0.4)
+            try connection.respond(
+                headers: [("Cache-Control", "no-cache"), ("ETag", "\"n\(number)\"")], body: "response \(number)")
+        }
+        defer { origin.stop() }
+        let proxy = try PorticoProcess(ProxyConfig(origin: origin.port))
+        defer { proxy.stop() }
+
+        let results = Self.concurrentGets(10, port: proxy.port, target: "/fresh-news")
+        #expect(origin.requestCount == 1, "\(origin.requests.map { $0.header("If-None-Match") ?? "-" })")
+        #expect(results.allSatisfy { $0.0?.bodyText == "response 1" })
+        // Later requests revalidate, as no-cache says.
+        let later = try CacheTests.exchange(try RawClient(port: proxy.port), Wire.get("/fresh-news"))
+        #expect(origin.requestCount == 2)
+        #expect(origin.requests.last?.header("If-None-Match") == "\"n1\"")
+        #expect(later.status == 200)
+    }
+
     @Test func waitersOfAnUnstorableResponseFetchAtOnce() throws {
         let origin = try ScriptedOrigin { request, connection in
             connection.sleep(0.6)
