@@ -85,16 +85,30 @@ final class ClientConnection: UpstreamConnectionDelegate {
             [unowned(unsafe) self] _ in
             readable()
         }
-        writeEvent = IOEvent(base: worker.base, fd: fd, events: Int16(EV_WRITE | EV_PERSIST)) {
+        timer = IOEvent(base: worker.base, fd: -1, events: 0) { [unowned(unsafe) self] _ in timedOut() }
+        enterIdle()
+    }
+
+    /// The write and hang-up events are made the first time they are needed: most connections
+    /// never wait for the socket to drain nor pause reading, and each event is an allocation.
+    private func makeWriteEvent() -> IOEvent {
+        if let writeEvent { return writeEvent }
+        let event = IOEvent(base: worker.base, fd: fd, events: Int16(EV_WRITE | EV_PERSIST)) {
             [unowned(unsafe) self] _ in
             flush()
         }
-        closedEvent = IOEvent(base: worker.base, fd: fd, events: Int16(EV_CLOSED | EV_PERSIST)) {
+        writeEvent = event
+        return event
+    }
+
+    private func makeClosedEvent() -> IOEvent {
+        if let closedEvent { return closedEvent }
+        let event = IOEvent(base: worker.base, fd: fd, events: Int16(EV_CLOSED | EV_PERSIST)) {
             [unowned(unsafe) self] _ in
             peerHungUp()
         }
-        timer = IOEvent(base: worker.base, fd: -1, events: 0) { [unowned(unsafe) self] _ in timedOut() }
-        enterIdle()
+        closedEvent = event
+        return event
     }
 
     /// Graceful stop: an idle connection closes now, a busy one after its current response.
@@ -680,7 +694,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
         } else {
             readEvent?.delete()
             switch phase {
-            case .active, .waiting: if !peerClosed { closedEvent?.add() }
+            case .active, .waiting: if !peerClosed { makeClosedEvent().add() }
             default: break
             }
         }
@@ -695,7 +709,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
         guard on != isWriting else { return }
         if case .closed = phase { return }
         isWriting = on
-        if on { writeEvent?.add() } else { writeEvent?.delete() }
+        if on { makeWriteEvent().add() } else { writeEvent?.delete() }
     }
 
     private func setTimer(_ kind: TimerKind, _ duration: timeval?) {
