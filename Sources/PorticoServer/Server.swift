@@ -22,6 +22,7 @@ public final class Server {
     public func run() throws -> Int32 {
         evthread_use_pthreads()
         signal(SIGPIPE, SIG_IGN)
+        Server.raiseDescriptorLimit()
         // A parent may start us with signals blocked (Foundation's Process does); SIGTERM and
         // SIGHUP would then never reach the loop. Threads created below inherit this mask.
         var unblocked = sigset_t()
@@ -68,6 +69,18 @@ public final class Server {
                 worker.adopt(listenerFD: fd, address: resolved)
             }
             Log.info("listening on \(resolved.description)")
+        }
+    }
+
+    /// Raises the soft descriptor limit to the hard one, as nginx's `worker_rlimit_nofile` lets
+    /// operators do: `max_connections` clients, their backend connections and file-backed cache
+    /// bodies all need descriptors, and distributions start services with a soft limit of 1024.
+    private static func raiseDescriptorLimit() {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+        limit.rlim_cur = limit.rlim_max
+        if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) != 0 {
+            Log.error("could not raise the descriptor limit: \(String(cString: strerror(errno)))")
         }
     }
 
