@@ -34,7 +34,7 @@ public struct CacheKey: Hashable, Sendable, CustomStringConvertible {
 
     /// A key for `scheme://host/target`, normalizing scheme and host (see the file comment).
     public init(scheme: String, host: String, target: String) {
-        let scheme = scheme == "http" ? "http" : Self.lowercasedASCII(scheme)
+        let scheme = scheme == "http" ? "http" : FieldValueSyntax.lowercased(scheme[...])
         let host = Self.normalizedHost(host, scheme: scheme)
         self.scheme = scheme
         self.host = host
@@ -119,20 +119,6 @@ public struct CacheKey: Hashable, Sendable, CustomStringConvertible {
                 }
                 return end
             }
-        }
-    }
-
-    /// `string` with ASCII letters lowercased; the string itself when it has none.
-    static func lowercasedASCII(_ string: String) -> String {
-        guard string.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) else { return string }
-        let utf8 = string.utf8
-        return String(unsafeUninitializedCapacity: utf8.count) { buffer in
-            var index = 0
-            for byte in utf8 {
-                buffer[index] = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
-                index += 1
-            }
-            return index
         }
     }
 
