@@ -31,6 +31,20 @@ struct CacheTests {
         }
     }
 
+    /// An origin that answers a request carrying `If-None-Match: etag` with a 304 (its ETag and
+    /// `notModified` fields), and any other with a 200 carrying the ETag, `headers` and `body`.
+    static func validatingOrigin(
+        etag: String, headers: [(String, String)], body: String, notModified: [(String, String)] = []
+    ) throws -> ScriptedOrigin {
+        try ScriptedOrigin { request, connection in
+            if request.header("If-None-Match") == etag {
+                try connection.respond(status: 304, headers: [("ETag", etag)] + notModified)
+            } else {
+                try connection.respond(headers: [("ETag", etag)] + headers, body: body)
+            }
+        }
+    }
+
     /// Sends `request` on `client` and reads the final response.
     static func exchange(_ client: RawClient, _ request: String) throws -> RawResponse {
         try client.send(request)
@@ -236,18 +250,10 @@ struct CacheTests {
     // MARK: - Validation
 
     @Test func staleResponseIsRevalidatedWithItsETag() throws {
-        let origin = try ScriptedOrigin { request, connection in
-            if request.header("If-None-Match") == "\"v1\"" {
-                // The 304's fields replace the stored ones (RFC 9111 §4.3.4), freshness included.
-                try connection.respond(
-                    status: 304,
-                    headers: [("ETag", "\"v1\""), ("Cache-Control", "max-age=60"), ("X-Version", "2")])
-            } else {
-                try connection.respond(
-                    headers: [("ETag", "\"v1\""), ("Cache-Control", "max-age=1"), ("X-Version", "1")],
-                    body: "body v1")
-            }
-        }
+        // The 304's fields replace the stored ones (RFC 9111 §4.3.4), freshness included.
+        let origin = try Self.validatingOrigin(
+            etag: "\"v1\"", headers: [("Cache-Control", "max-age=1"), ("X-Version", "1")], body: "body v1",
+            notModified: [("Cache-Control", "max-age=60"), ("X-Version", "2")])
         defer { origin.stop() }
         let proxy = try PorticoProcess(ProxyConfig(origin: origin.port))
         defer { proxy.stop() }
@@ -332,14 +338,8 @@ struct CacheTests {
     }
 
     @Test func noCacheResponseIsRevalidatedEveryTime() throws {
-        let origin = try ScriptedOrigin { request, connection in
-            if request.header("If-None-Match") == "\"n1\"" {
-                try connection.respond(status: 304, headers: [("ETag", "\"n1\"")])
-            } else {
-                try connection.respond(
-                    headers: [("ETag", "\"n1\""), ("Cache-Control", "no-cache, max-age=60")], body: "stored body")
-            }
-        }
+        let origin = try Self.validatingOrigin(
+            etag: "\"n1\"", headers: [("Cache-Control", "no-cache, max-age=60")], body: "stored body")
         defer { origin.stop() }
         let proxy = try PorticoProcess(ProxyConfig(origin: origin.port))
         defer { proxy.stop() }
@@ -598,13 +598,7 @@ struct CacheTests {
     }
 
     @Test func requestMaxAgeZeroForcesRevalidation() throws {
-        let origin = try ScriptedOrigin { request, connection in
-            if request.header("If-None-Match") == "\"z1\"" {
-                try connection.respond(status: 304, headers: [("ETag", "\"z1\"")])
-            } else {
-                try connection.respond(headers: [("ETag", "\"z1\""), ("Cache-Control", "max-age=60")], body: "zero")
-            }
-        }
+        let origin = try Self.validatingOrigin(etag: "\"z1\"", headers: [("Cache-Control", "max-age=60")], body: "zero")
         defer { origin.stop() }
         let proxy = try PorticoProcess(ProxyConfig(origin: origin.port))
         defer { proxy.stop() }
@@ -629,13 +623,8 @@ struct CacheTests {
     /// directives did not allow its use; `fwd=stale` is for a stored response that was stale.
     @Test
     func revalidationForTheRequestSaysFwdRequest() throws {
-        let origin = try ScriptedOrigin { request, connection in
-            if request.header("If-None-Match") == "\"f1\"" {
-                try connection.respond(status: 304, headers: [("ETag", "\"f1\"")])
-            } else {
-                try connection.respond(headers: [("ETag", "\"f1\""), ("Cache-Control", "max-age=60")], body: "fresh")
-            }
-        }
+        let origin = try Self.validatingOrigin(
+            etag: "\"f1\"", headers: [("Cache-Control", "max-age=60")], body: "fresh")
         defer { origin.stop() }
         let proxy = try PorticoProcess(ProxyConfig(origin: origin.port))
         defer { proxy.stop() }

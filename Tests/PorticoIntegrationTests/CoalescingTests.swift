@@ -171,16 +171,9 @@ struct CoalescingTests {
     }
 
     @Test func staleWhileRevalidateRefreshUsesTheValidator() throws {
-        let origin = try ScriptedOrigin { request, connection in
-            if request.header("If-None-Match") == "\"v1\"" {
-                try connection.respond(
-                    status: 304, headers: [("ETag", "\"v1\""), ("Cache-Control", "max-age=60"), ("X-Refreshed", "yes")])
-            } else {
-                try connection.respond(
-                    headers: [("ETag", "\"v1\""), ("Cache-Control", "max-age=1, stale-while-revalidate=30")],
-                    body: "the body")
-            }
-        }
+        let origin = try CacheTests.validatingOrigin(
+            etag: "\"v1\"", headers: [("Cache-Control", "max-age=1, stale-while-revalidate=30")], body: "the body",
+            notModified: [("Cache-Control", "max-age=60"), ("X-Refreshed", "yes")])
         defer { origin.stop() }
         let proxy = try PorticoProcess(ProxyConfig(origin: origin.port))
         defer { proxy.stop() }
