@@ -91,9 +91,6 @@ public final class CacheFill {
     /// False once the fill gave up (the body outgrew `maxObject`).
     public var isActive: Bool { builder != nil }
 
-    /// Body bytes copied so far.
-    public var count: Int { builder?.count ?? 0 }
-
     /// Copies the next body bytes; past `maxObject` the fill gives up for good.
     public func append(_ bytes: UnsafeRawBufferPointer) {
         guard let builder else { return }

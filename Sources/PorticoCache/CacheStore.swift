@@ -53,10 +53,14 @@ public final class CacheStore: Sendable {
     /// The byte budget of each shard: the most one entry may cost.
     public var shardCapacity: Int { shards.last!.capacity }
 
-    /// Whether a body of `length` bytes may be stored (the server stops buffering a response
-    /// once it is not).
+    /// The largest body the store can take: `maxObject`, or less when a shard's budget is
+    /// smaller (a small `memory`). The server stops copying a response past it, rather than
+    /// collecting a body that `insert` would refuse.
+    public var largestBody: Int { min(maxObject, shardCapacity - 1) }
+
+    /// Whether a body of `length` bytes may be stored.
     public func accepts(bodyLength length: Int) -> Bool {
-        length <= maxObject && length < shardCapacity
+        length <= largestBody
     }
 
     // MARK: - Lookup

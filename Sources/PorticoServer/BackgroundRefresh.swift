@@ -136,7 +136,7 @@ final class BackgroundRefresh: UpstreamConnectionDelegate {
             guard
                 case .store(let fill) = CacheFill.admit(
                     key: stale.key, request: request, response: head, requestTime: requestTime, responseTime: now,
-                    maxObject: cache.maxObject)
+                    maxObject: cache.largestBody)
             else {
                 abandon()
                 return false

@@ -258,7 +258,7 @@ extension ClientConnection {
         if request.method == "GET" {
             switch CacheFill.admit(
                 key: forward.key, request: request, response: response, requestTime: exchange.requestTime,
-                responseTime: now, maxObject: cache.maxObject)
+                responseTime: now, maxObject: cache.largestBody)
             {
             case .store(let fill):
                 exchange.fill = fill

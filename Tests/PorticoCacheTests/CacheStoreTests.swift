@@ -73,6 +73,9 @@ import Testing
         let tiny = CacheStore(memory: 500, maxObject: 1000, shards: 1)
         #expect(!tiny.insert(Fixtures.entry(Fixtures.key("/x"), bodySize: 400)), "costs more than the whole budget")
         #expect(tiny.counters.snapshot().rejected == 1)
+        #expect(store.largestBody == 1000)
+        #expect(tiny.largestBody == 499, "a shard's budget bounds the body the server collects")
+        #expect(!tiny.accepts(bodyLength: 500))
         #expect(store.counters.snapshot().rejected == 1)
     }
 
