@@ -159,8 +159,9 @@ extension ClientConnection {
         } else {
             output.appendReference(entry.head)
             // The per-response lines, as bytes: this runs for every hit.
-            var tail: [UInt8] = []
-            tail.reserveCapacity(128)
+            // The worker's scratch buffer keeps its capacity: no allocation per hit.
+            var tail = worker.takeScratch()
+            defer { worker.returnScratch(tail) }
             tail.append(contentsOf: "Age: ".utf8)
             CacheStatus.appendDecimal(age, to: &tail)
             tail.append(contentsOf: "\r\nCache-Status: ".utf8)
