@@ -100,53 +100,52 @@ public struct CacheControl: Sendable, Equatable {
     /// The directives of every `Cache-Control` line of `headers`. No Pragma handling: see
     /// `init(requestHeaders:)`.
     public init(_ headers: HTTPHeaders) {
-        // Most requests have no Cache-Control: a scan of the names, and no array.
-        guard headers.contains("Cache-Control") else {
-            self.init()
-            return
-        }
-        self.init(fieldValues: headers.values("Cache-Control"))
+        var found = false
+        self = Self.parsing(headers, found: &found)
     }
 
     /// The directives of a request (§5.2.1), with `Pragma: no-cache` read as `no-cache` when the
     /// request has no `Cache-Control` field at all (RFC 9111 §5.4).
     public init(requestHeaders headers: HTTPHeaders) {
-        self.init(headers)
-        if !headers.contains("Cache-Control"), headers.hasToken("Pragma", "no-cache") {
+        var found = false
+        self = Self.parsing(headers, found: &found)
+        if !found, headers.hasToken("Pragma", "no-cache") {
             noCache = true
         }
     }
 
-    /// The directives of the given field line values, in order.
-    public init(fieldValues: [String]) {
-        for value in fieldValues {
-            var value = value
-            // Bytes, not Substrings: every response that reaches the cache is parsed here, and
-            // String.Index arithmetic costs several times what a byte loop does.
-            value.withUTF8 { bytes in
-                var start = 0
-                var inQuotes = false
-                var escaped = false
-                for index in 0..<bytes.count {
-                    let byte = bytes[index]
-                    if inQuotes {
-                        if escaped {
-                            escaped = false
-                        } else if byte == FieldValueSyntax.backslash {
-                            escaped = true
-                        } else if byte == FieldValueSyntax.quote {
-                            inQuotes = false
-                        }
-                    } else if byte == FieldValueSyntax.quote {
-                        inQuotes = true
-                    } else if byte == FieldValueSyntax.comma {
-                        apply(bytes, start..<index)
-                        start = index + 1
-                    }
+    /// Parses into a local value: a closure that mutated `self` in an initializer copied it.
+    private static func parsing(_ headers: HTTPHeaders, found: inout Bool) -> CacheControl {
+        var control = CacheControl()
+        found = headers.forEachValue("Cache-Control") { control.parse($0.assumingMemoryBound(to: UInt8.self)) }
+        return control
+    }
+
+    /// Applies the directives of one field line value. Bytes, not Substrings: every response that
+    /// reaches the cache is parsed here, and String.Index arithmetic costs several times what a
+    /// byte loop does.
+    private mutating func parse(_ bytes: UnsafeBufferPointer<UInt8>) {
+        var start = 0
+        var inQuotes = false
+        var escaped = false
+        for index in 0..<bytes.count {
+            let byte = bytes[index]
+            if inQuotes {
+                if escaped {
+                    escaped = false
+                } else if byte == FieldValueSyntax.backslash {
+                    escaped = true
+                } else if byte == FieldValueSyntax.quote {
+                    inQuotes = false
                 }
-                apply(bytes, start..<bytes.count)
+            } else if byte == FieldValueSyntax.quote {
+                inQuotes = true
+            } else if byte == FieldValueSyntax.comma {
+                apply(bytes, start..<index)
+                start = index + 1
             }
         }
+        apply(bytes, start..<bytes.count)
     }
 
     // MARK: - Parsing

@@ -12,6 +12,8 @@
 // closest to the origin server"); appending a new `Cache-Status` field line has that effect
 // (RFC 9110 §5.3).
 
+import PorticoHTTP
+
 /// One cache's `Cache-Status` list member (RFC 9211 §2).
 public struct CacheStatus: Sendable, Equatable {
     /// §2.2 `fwd`: why the request went forward.
@@ -32,6 +34,20 @@ public struct CacheStatus: Sendable, Equatable {
         case stale
         /// Part of the response was stored.
         case partial
+
+        /// `rawValue` without going through a String.
+        var token: StaticString {
+            switch self {
+            case .bypass: "bypass"
+            case .method: "method"
+            case .uriMiss: "uri-miss"
+            case .varyMiss: "vary-miss"
+            case .miss: "miss"
+            case .request: "request"
+            case .stale: "stale"
+            case .partial: "partial"
+            }
+        }
     }
 
     /// Served from the cache (`hit`), or forwarded with a reason (`fwd`).
@@ -105,76 +121,52 @@ public struct CacheStatus: Sendable, Equatable {
 
     /// The list member, e.g. `portico; fwd=miss; stored`.
     public var fieldValue: String {
-        var bytes: [UInt8] = []
-        appendFieldValue(to: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
+        withUnsafeTemporaryAllocation(byteCount: fieldValueBound, alignment: 1) { scratch in
+            var writer = ByteWriter(scratch)
+            write(to: &writer)
+            return String(decoding: writer.written, as: UTF8.self)
+        }
     }
 
-    /// Appends `fieldValue`'s bytes: how the server writes it beside a shared stored head on
-    /// every hit, without building a String.
-    public func appendFieldValue(to out: inout [UInt8]) {
+    /// The most bytes `write(to:)` writes: an sf-string is at most twice its text plus quotes.
+    public var fieldValueBound: Int {
+        let longest = "; fwd=; fwd-status=; ttl=; stored; collapsed; key=; detail=".utf8.count
+        return longest + 3 * ByteWriter.decimalBound + 2 * cacheName.utf8.count + 2 * (key?.utf8.count ?? 0)
+            + 2 * (detail?.utf8.count ?? 0) + 8
+    }
+
+    /// Writes `fieldValue`'s bytes: how the server writes it beside a shared stored head on every
+    /// hit, and into each forwarded head, without building a String.
+    public func write(to out: inout ByteWriter) {
         if cacheName == "portico" {
-            out.append(contentsOf: Bytes.portico)
+            out.write("portico")
         } else {
-            out.append(contentsOf: Array(Self.tokenOrString(cacheName).utf8))
+            out.write(Self.tokenOrString(cacheName))
         }
         switch outcome {
-        case .hit: out.append(contentsOf: Bytes.hit)
+        case .hit: out.write("; hit")
         case .forward(let reason):
-            out.append(contentsOf: Bytes.forward)
-            Self.appendUTF8(reason.rawValue, to: &out)
+            out.write("; fwd=")
+            out.write(reason.token)
         }
         if let forwardStatus {
-            out.append(contentsOf: Bytes.forwardStatus)
-            Self.appendDecimal(forwardStatus, to: &out)
+            out.write("; fwd-status=")
+            out.write(decimal: forwardStatus)
         }
         if let ttl {
-            out.append(contentsOf: Bytes.ttl)
-            Self.appendDecimal(ttl, to: &out)
+            out.write("; ttl=")
+            out.write(decimal: ttl)
         }
-        if stored { out.append(contentsOf: Bytes.stored) }
-        if collapsed { out.append(contentsOf: Bytes.collapsed) }
+        if stored { out.write("; stored") }
+        if collapsed { out.write("; collapsed") }
         if let key {
-            out.append(contentsOf: Array("; key=".utf8))
-            out.append(contentsOf: Array(Self.string(key).utf8))
+            out.write("; key=")
+            out.write(Self.string(key))
         }
         if let detail {
-            out.append(contentsOf: Bytes.detail)
-            Self.appendUTF8(Self.isToken(detail) ? detail : Self.string(detail), to: &out)
+            out.write("; detail=")
+            out.write(Self.isToken(detail) ? detail : Self.string(detail))
         }
-    }
-
-    private static func appendUTF8(_ string: String, to out: inout [UInt8]) {
-        var string = string
-        string.withUTF8 { out.append(contentsOf: $0) }
-    }
-
-    /// The fixed parts of the field, as bytes once (appending a String's UTF-8 view goes
-    /// element by element; an array is one copy).
-    private enum Bytes {
-        static let portico = Array("portico".utf8)
-        static let hit = Array("; hit".utf8)
-        static let forward = Array("; fwd=".utf8)
-        static let forwardStatus = Array("; fwd-status=".utf8)
-        static let ttl = Array("; ttl=".utf8)
-        static let stored = Array("; stored".utf8)
-        static let collapsed = Array("; collapsed".utf8)
-        static let detail = Array("; detail=".utf8)
-    }
-
-    /// Appends `value` in decimal ASCII.
-    public static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
-        if value < 0 {
-            out.append(UInt8(ascii: "-"))
-            appendDecimal(value == .min ? .max : -value, to: &out)
-            return
-        }
-        if value < 10 {
-            out.append(UInt8(ascii: "0") + UInt8(value))
-            return
-        }
-        appendDecimal(value / 10, to: &out)
-        out.append(UInt8(ascii: "0") + UInt8(value % 10))
     }
 
     // MARK: - Structured Fields (RFC 8941)

@@ -1,14 +1,24 @@
-/// Fills memory whose size was counted beforehand, so a serialized head is one allocation and
-/// each name and value one copy.
+/// Fills memory whose size was counted (or bounded) beforehand, so a serialized head is one
+/// allocation and each name and value one copy. The server points it at space reserved in an
+/// output buffer, so a forwarded head is written where it will be sent from.
 ///
 /// Every write checks that it fits: a miscounted size traps instead of writing past the end.
-struct ByteWriter {
+public struct ByteWriter {
     private let buffer: UnsafeMutableRawBufferPointer
     /// Bytes written so far.
-    private(set) var count = 0
+    public private(set) var count = 0
 
     init(_ buffer: UnsafeMutableBufferPointer<UInt8>) {
         self.buffer = UnsafeMutableRawBufferPointer(buffer)
+    }
+
+    public init(_ buffer: UnsafeMutableRawBufferPointer) {
+        self.buffer = buffer
+    }
+
+    /// The bytes written so far.
+    public var written: UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: buffer[0..<count])
     }
 
     /// A copy of the bytes written, which must be all `size` of them.
@@ -24,14 +34,14 @@ struct ByteWriter {
     }
 
     @inline(__always)
-    mutating func write(_ byte: UInt8) {
+    public mutating func write(_ byte: UInt8) {
         precondition(count < buffer.count, "ByteWriter overflow")
         buffer[count] = byte
         count += 1
     }
 
     @inline(__always)
-    mutating func write(_ first: UInt8, _ second: UInt8) {
+    public mutating func write(_ first: UInt8, _ second: UInt8) {
         precondition(count + 2 <= buffer.count, "ByteWriter overflow")
         buffer[count] = first
         buffer[count + 1] = second
@@ -39,7 +49,7 @@ struct ByteWriter {
     }
 
     @inline(__always)
-    mutating func write(_ bytes: UnsafeRawBufferPointer) {
+    public mutating func write(_ bytes: UnsafeRawBufferPointer) {
         precondition(bytes.count <= buffer.count - count, "ByteWriter overflow")
         if let source = bytes.baseAddress, let target = buffer.baseAddress {
             (target + count).copyMemory(from: source, byteCount: bytes.count)
@@ -47,9 +57,40 @@ struct ByteWriter {
         count += bytes.count
     }
 
+    /// Reads the string's bytes where they are (a `var` copy for `withUTF8` would retain it).
     @inline(__always)
-    mutating func write(_ string: String) {
-        var string = string
-        string.withUTF8 { write(UnsafeRawBufferPointer($0)) }
+    public mutating func write(_ string: String) {
+        let written: Void? = string.utf8.withContiguousStorageIfAvailable { write(UnsafeRawBufferPointer($0)) }
+        if written == nil {
+            var copy = string
+            copy.withUTF8 { write(UnsafeRawBufferPointer($0)) }
+        }
     }
+
+    @inline(__always)
+    public mutating func write(_ string: StaticString) {
+        write(UnsafeRawBufferPointer(start: string.utf8Start, count: string.utf8CodeUnitCount))
+    }
+
+    /// Writes `value` in decimal ASCII, `-` first when negative.
+    public mutating func write(decimal value: Int) {
+        let magnitude = value.magnitude
+        if value < 0 { write(UInt8(ascii: "-")) }
+        var digits = 1
+        var rest = magnitude / 10
+        while rest > 0 {
+            digits += 1
+            rest /= 10
+        }
+        precondition(digits <= buffer.count - count, "ByteWriter overflow")
+        rest = magnitude
+        for offset in stride(from: count + digits - 1, through: count, by: -1) {
+            buffer[offset] = UInt8(ascii: "0") + UInt8(rest % 10)
+            rest /= 10
+        }
+        count += digits
+    }
+
+    /// The most bytes `write(decimal:)` writes.
+    public static let decimalBound = 20
 }

@@ -101,6 +101,8 @@ public struct HTTPHeaders: @unchecked Sendable, Equatable, Sequence {
 
     public var count: Int { buffer.counts.entryCount }
 
+    var bufferCounts: HeaderBuffer.Counts { buffer.counts }
+
     /// Bytes the buffer has room for: what a value holds on to, for tests and diagnostics.
     var storageCapacity: Int { buffer.counts.byteCapacity }
 
@@ -160,6 +162,24 @@ public struct HTTPHeaders: @unchecked Sendable, Equatable, Sequence {
                     }
                 }
                 return values
+            }
+        }
+    }
+
+    /// Calls `body` with the value bytes of every field called `name`, in order: for parsers that
+    /// read a field's value without a String of it (`CacheControl`). Returns whether there was any.
+    @discardableResult
+    public func forEachValue(_ name: String, _ body: (UnsafeRawBufferPointer) -> Void) -> Bool {
+        Self.withUTF8(name) { name in
+            withStorage { storage in
+                var found = false
+                for index in 0..<storage.count {
+                    let entry = storage.entry(index)
+                    guard Self.name(of: entry, storage, equals: name) else { continue }
+                    found = true
+                    body(storage.value(entry))
+                }
+                return found
             }
         }
     }
@@ -369,32 +389,12 @@ public struct HTTPHeaders: @unchecked Sendable, Equatable, Sequence {
         }
     }
 
-    /// Writes `name: value\r\n` for every field. Lines whose bytes already read so, one after the
-    /// other, are copied as one run: a parsed head that lost only its `Connection` line is two
-    /// copies, and the lines added after it one more.
+    /// Writes `name: value\r\n` for every field, runs of lines that already read so as one copy.
     func write(to writer: inout ByteWriter) {
         withStorage { storage in
-            var runStart = 0
-            var runEnd = 0
-            for index in 0..<storage.count {
-                let entry = storage.entry(index)
-                if storage.isCanonicalLine(entry) {
-                    if Int(entry.nameStart) != runEnd || runStart == runEnd {
-                        writer.write(UnsafeRawBufferPointer(rebasing: storage.bytes[runStart..<runEnd]))
-                        runStart = Int(entry.nameStart)
-                    }
-                    runEnd = Int(entry.valueEnd) + 2
-                } else {
-                    writer.write(UnsafeRawBufferPointer(rebasing: storage.bytes[runStart..<runEnd]))
-                    runStart = 0
-                    runEnd = 0
-                    writer.write(storage.name(entry))
-                    writer.write(ASCII.colon, ASCII.sp)
-                    writer.write(storage.value(entry))
-                    writer.write(ASCII.cr, ASCII.lf)
-                }
-            }
-            writer.write(UnsafeRawBufferPointer(rebasing: storage.bytes[runStart..<runEnd]))
+            var runs = LineRuns()
+            for index in 0..<storage.count { runs.write(storage.entry(index), storage, to: &writer) }
+            runs.finish(storage, to: &writer)
         }
     }
 
@@ -421,7 +421,7 @@ public struct HTTPHeaders: @unchecked Sendable, Equatable, Sequence {
     // MARK: - Private
 
     @inline(__always)
-    private func withStorage<R>(_ body: (Storage) -> R) -> R {
+    func withStorage<R>(_ body: (Storage) -> R) -> R {
         buffer.withStorage(body)
     }
 
@@ -494,17 +494,17 @@ public struct HTTPHeaders: @unchecked Sendable, Equatable, Sequence {
     }
 
     @inline(__always)
-    private static func name(of entry: Entry, _ storage: Storage, equals name: UnsafeRawBufferPointer) -> Bool {
+    static func name(of entry: Entry, _ storage: Storage, equals name: UnsafeRawBufferPointer) -> Bool {
         entry.nameCount == name.count && ASCII.equalsIgnoringCase(storage.name(entry), name)
     }
 
     /// The list elements of a value (RFC 9110 §5.6.1), as ranges of `storage.bytes`.
     @inline(__always)
-    private static func elements(of entry: Entry, _ storage: Storage) -> ListElements {
+    static func elements(of entry: Entry, _ storage: Storage) -> ListElements {
         ListElements(storage.bytes, Int(entry.valueStart)..<Int(entry.valueEnd))
     }
 
-    private enum HopByHopKind {
+    enum HopByHopKind {
         case endToEnd
         case connection
         case other
@@ -521,7 +521,7 @@ public struct HTTPHeaders: @unchecked Sendable, Equatable, Sequence {
         return hopByHopKind(name: storage.name(entry))
     }
 
-    private static func hopByHopKind(name: UnsafeRawBufferPointer) -> HopByHopKind {
+    static func hopByHopKind(name: UnsafeRawBufferPointer) -> HopByHopKind {
         switch name.count {
         case 2:
             return ASCII.equalsIgnoringCase(name, lowercase: "te") ? .other : .endToEnd
@@ -538,7 +538,7 @@ public struct HTTPHeaders: @unchecked Sendable, Equatable, Sequence {
         }
     }
 
-    private static func commaCount(_ entry: Entry, _ storage: Storage) -> Int {
+    static func commaCount(_ entry: Entry, _ storage: Storage) -> Int {
         var commas = 0
         for byte in storage.value(entry) where byte == ASCII.comma { commas += 1 }
         return commas

@@ -73,13 +73,18 @@ public struct RequestHead: Sendable, Equatable {
     }
 
     private func write(to out: inout ByteWriter) {
+        Self.writeRequestLine(method: method, target: target, version: version, to: &out)
+        headers.write(to: &out)
+        out.write(ASCII.cr, ASCII.lf)
+    }
+
+    /// `method target HTTP/x.y\r\n`: `method.utf8.count + target.utf8.count + 16` bytes at most.
+    public static func writeRequestLine(method: String, target: String, version: HTTPVersion, to out: inout ByteWriter) {
         out.write(method)
         out.write(ASCII.sp)
         out.write(target)
         out.write(ASCII.sp)
         version.write(to: &out)
-        out.write(ASCII.cr, ASCII.lf)
-        headers.write(to: &out)
         out.write(ASCII.cr, ASCII.lf)
     }
 }

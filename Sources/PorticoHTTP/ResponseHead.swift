@@ -51,18 +51,26 @@ public struct ResponseHead: Sendable, Equatable {
     }
 
     private func write(to out: inout ByteWriter) {
+        writeStatusLine(as: version, to: &out)
+        headers.write(to: &out)
+        out.write(ASCII.cr, ASCII.lf)
+    }
+
+    /// `HTTP/x.y status reason\r\n` with the given version: a proxy answers in its own version,
+    /// whatever the backend's was. At most `statusLineBound` bytes.
+    public func writeStatusLine(as version: HTTPVersion, to out: inout ByteWriter) {
         version.write(to: &out)
         out.write(ASCII.sp)
         if (100...999).contains(status) {
             out.write(0x30 + UInt8(status / 100))
             out.write(0x30 + UInt8(status / 10 % 10), 0x30 + UInt8(status % 10))
         } else {
-            out.write(String(status))
+            out.write(decimal: status)
         }
         out.write(ASCII.sp)
         out.write(reason)
         out.write(ASCII.cr, ASCII.lf)
-        headers.write(to: &out)
-        out.write(ASCII.cr, ASCII.lf)
     }
+
+    public var statusLineBound: Int { reason.utf8.count + ByteWriter.decimalBound + 16 }
 }

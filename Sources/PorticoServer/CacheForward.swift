@@ -1,7 +1,10 @@
 import PorticoCache
 
 /// A request the cache sends on to a backend, and what to do with the answer.
-struct CacheForward {
+///
+/// A class: it travels from the lookup to the exchange and is read at every step of the response,
+/// and as a struct of keys and strings each of those steps copied (and retained) all of it.
+final class CacheForward {
     var key: CacheKey
     /// The `Cache-Status` the forwarded response gets; `stored` and `detail` are filled in when
     /// the response head arrives.
@@ -13,4 +16,10 @@ struct CacheForward {
     var clientConditional: Conditional.Outcome = .proceed
     /// The coalescing slot this request leads, until its fetch is settled.
     var slot: CoalescingSlot?
+
+    init(key: CacheKey, status: CacheStatus, stale: CacheEntry? = nil) {
+        self.key = key
+        self.status = status
+        self.stale = stale
+    }
 }

@@ -104,7 +104,7 @@ extension ClientConnection {
                 return .answered
             }
             if cache.removeIfUnusable(entry, now: now) { return lookUp(request, in: cache, coalescing: coalescing) }
-            var forward = CacheForward(key: key, status: .forward(reason.forwardReason), stale: entry)
+            let forward = CacheForward(key: key, status: .forward(reason.forwardReason), stale: entry)
             forward.clientConditional = conditional
             // A client that asked for the origin's word (no-cache, max-age, min-fresh) does not
             // wait for someone else's fetch.
@@ -130,7 +130,6 @@ extension ClientConnection {
             worker.cache?.recordCoalesced()
             return .waiting(slot)
         case .leader:
-            var forward = forward
             forward.slot = slot
             return .forward(forward)
         case .uncacheable:
@@ -158,21 +157,19 @@ extension ClientConnection {
             servePart(range, of: entry, age: age, status: status)
         } else {
             output.appendReference(entry.head)
-            // The per-response lines, as bytes: this runs for every hit.
-            // The worker's scratch buffer keeps its capacity: no allocation per hit.
-            var tail = worker.takeScratch()
-            defer { worker.returnScratch(tail) }
-            tail.append(contentsOf: "Age: ".utf8)
-            CacheStatus.appendDecimal(age, to: &tail)
-            tail.append(contentsOf: "\r\nCache-Status: ".utf8)
-            status.appendFieldValue(to: &tail)
-            if closeAfterResponse {
-                tail.append(contentsOf: "\r\nConnection: close".utf8)
-            } else if request.version == .http10 {
-                tail.append(contentsOf: "\r\nConnection: keep-alive".utf8)
+            // The per-response lines, written straight into the output: this runs for every hit.
+            output.append(bound: status.fieldValueBound + 80) { tail in
+                tail.write("Age: ")
+                tail.write(decimal: age)
+                tail.write("\r\nCache-Status: ")
+                status.write(to: &tail)
+                if closeAfterResponse {
+                    tail.write("\r\nConnection: close")
+                } else if request.version == .http10 {
+                    tail.write("\r\nConnection: keep-alive")
+                }
+                tail.write("\r\n\r\n")
             }
-            tail.append(contentsOf: "\r\n\r\n".utf8)
-            output.append(tail)
             if request.method != "HEAD" { output.appendReference(entry.body) }
         }
         endRequest()
@@ -200,13 +197,7 @@ extension ClientConnection {
         var fields = head
         fields.headers.add("Age", String(age))
         fields.headers.appendListElement("Via", ProxyHeaders.via)
-        fields.headers.add(
-            "Cache-Status",
-            bytes: {
-                var value: [UInt8] = []
-                status.appendFieldValue(to: &value)
-                return value
-            }())
+        fields.headers.add("Cache-Status", status.fieldValue)
         if closeAfterResponse { fields.headers.add("Connection", "close") }
         output.append(fields.serialized())
         if !part.isEmpty { output.appendReference(entry.body, range: part) }
@@ -223,7 +214,7 @@ extension ClientConnection {
             invalidate(after: request, response: response, in: cache)
             return false
         }
-        guard var forward = exchange.cache else { return false }
+        guard let forward = exchange.cache else { return false }
         let now = worker.wallClock
         if let stale = forward.stale, response.status == 304 {
             releaseUpstream(of: exchange, upstream, keepAlive: response.keepAlive)
@@ -270,7 +261,6 @@ extension ClientConnection {
                 uncacheable = responseReason && response.status != 304
             }
         }
-        exchange.cache = forward
         // Waiters need not wait for a response they cannot share, nor later requests for one
         // that will not be storable either.
         if exchange.fill == nil { settleCoalescing(exchange, stored: false, uncacheable: uncacheable) }

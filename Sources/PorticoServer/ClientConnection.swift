@@ -260,16 +260,8 @@ final class ClientConnection: UpstreamConnectionDelegate {
             output.append("HTTP/1.1 100 Continue\r\n\r\n")
             answeredContinue = true
         }
-        var forwarded = request
-        if case .forwardDecremented(let remaining) = maxForwards {
-            forwarded.headers.set("Max-Forwards", String(remaining))
-        }
-        if let stale = cacheForward?.stale {
-            // Revalidation: the cache's validators replace the client's own conditionals, so a
-            // 304 always answers for the stored response.
-            forwarded.headers = Conditional.revalidationRequestHeaders(forwarded.headers, for: stale.policy)
-        }
-        let head = ProxyHeaders.upstreamRequest(forwarded, clientAddress: peer, answeredContinue: answeredContinue)
+        let head = upstreamHead(
+            for: request, maxForwards: maxForwards, stale: cacheForward?.stale, answeredContinue: answeredContinue)
         var responseLimits = ParseLimits()
         responseLimits.headerBytes = max(runtime.config.limits.requestHeaders, 65536)
         responseLimits.headerCount = max(runtime.config.limits.headerCount, 200)
@@ -283,6 +275,28 @@ final class ClientConnection: UpstreamConnectionDelegate {
         if self.exchange === exchange {
             forwardRequestBody(exchange)
         }
+    }
+
+    /// The head that goes to the backend. Only `Max-Forwards` and a revalidation change the
+    /// client's fields first; any other request is written out as it came, without a copy of it.
+    private func upstreamHead(
+        for request: RequestHead, maxForwards: MaxForwards.Action, stale: CacheEntry?, answeredContinue: Bool
+    ) -> [UInt8] {
+        var forwarded: RequestHead
+        if case .forwardDecremented(let remaining) = maxForwards {
+            forwarded = request
+            forwarded.headers.set("Max-Forwards", String(remaining))
+        } else if stale != nil {
+            forwarded = request
+        } else {
+            return ProxyHeaders.upstreamRequest(request, clientAddress: peer, answeredContinue: answeredContinue)
+        }
+        if let stale {
+            // Revalidation: the cache's validators replace the client's own conditionals, so a
+            // 304 always answers for the stored response.
+            forwarded.headers = Conditional.revalidationRequestHeaders(forwarded.headers, for: stale.policy)
+        }
+        return ProxyHeaders.upstreamRequest(forwarded, clientAddress: peer, answeredContinue: answeredContinue)
     }
 
     /// Parks the request until the fetch it waits for is settled (`coalescedFetchEnded`) or
@@ -458,15 +472,14 @@ final class ClientConnection: UpstreamConnectionDelegate {
                 closeAfterResponse = true
             }
             if !exchange.requestBodyDone { closeAfterUnreadInput() }
-            output.append(
-                ProxyHeaders.clientResponse(
-                    response,
-                    framing: exchange.clientFraming,
-                    keepAlive: !closeAfterResponse,
-                    clientVersion: exchange.request.version,
-                    date: worker.dateString,
-                    cacheStatus: exchange.cache?.status
-                )
+            ProxyHeaders.appendClientResponse(
+                response,
+                framing: exchange.clientFraming,
+                keepAlive: !closeAfterResponse,
+                clientVersion: exchange.request.version,
+                date: worker.dateString,
+                cacheStatus: exchange.cache?.status,
+                to: output
             )
             exchange.responseStarted = true
             return true

@@ -1,6 +1,7 @@
 import CLibevent
 import Glibc
 import PorticoCache
+import PorticoHTTP
 
 /// An owned libevent `evbuffer`: a chain of byte blocks that moves between sockets and other
 /// buffers without copying where libevent can hand over whole blocks.
@@ -30,6 +31,19 @@ final class EventBuffer {
 
     func append(_ string: StaticString) {
         _ = evbuffer_add(raw, string.utf8Start, string.utf8CodeUnitCount)
+    }
+
+    /// Lets `write` put up to `bound` bytes straight into the buffer's free space: one reserve, no
+    /// copy, however many pieces the bytes are written in.
+    func append(bound: Int, _ write: (inout ByteWriter) -> Void) {
+        var extent = iovec()
+        let extents = evbuffer_reserve_space(raw, bound, &extent, 1)
+        precondition(extents == 1 && extent.iov_len >= bound, "evbuffer_reserve_space failed")
+        var writer = ByteWriter(UnsafeMutableRawBufferPointer(start: extent.iov_base, count: bound))
+        write(&writer)
+        extent.iov_len = writer.count
+        let committed = evbuffer_commit_space(raw, &extent, 1)
+        precondition(committed == 0, "evbuffer_commit_space failed")
     }
 
     /// Appends a stored body without copying it: libevent keeps a reference, and the body stays

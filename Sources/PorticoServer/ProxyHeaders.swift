@@ -6,37 +6,53 @@ import PorticoHTTP
 enum ProxyHeaders {
     static let via = "1.1 portico"
 
-    /// The head sent to a backend for a client's request.
+    /// The head sent to a backend for a client's request, written in one pass over the client's
+    /// (`HTTPHeaders.writeForwarded`).
     ///
+    /// - `Host` goes first, restated from the parsed request: an absolute-form target overrides the
+    ///   field (RFC 9112 §3.2.2), and `Connection: host` must not make the request lose it.
     /// - `X-Forwarded-For` gets the client address appended; `X-Forwarded-Proto` and
     ///   `X-Forwarded-Host` are set by the proxy alone, since a client could otherwise claim any host.
     /// - `Expect` is dropped when the proxy answered `100 Continue` itself.
     static func upstreamRequest(_ request: RequestHead, clientAddress: String, answeredContinue: Bool) -> [UInt8] {
-        var headers = request.headers
-        headers.removeHopByHop()
-        headers.remove("X-Forwarded-Proto")
-        headers.remove("X-Forwarded-Host")
-        if answeredContinue { headers.remove("Expect") }
-        // Host is restated from the parsed request: an absolute-form target overrides the field
-        // (RFC 9112 §3.2.2), and `Connection: host` must not make the request lose it.
+        // The closure below captures these, not the whole head (which it would copy).
+        let headers = request.headers
+        let method = request.method
+        let path = request.path
+        let framing = request.framing
         let host = request.host ?? ""
-        let originForm = request.target.utf8.first == UInt8(ascii: "/")
-        if !host.isEmpty && !(originForm && headers.contains("Host")) { headers.set("Host", host) }
-        switch request.framing {
-        case .length(let length):
-            headers.set("Content-Length", String(length))
-        case .chunked:
-            headers.remove("Content-Length")
-            headers.add("Transfer-Encoding", "chunked")
-        case .none, .untilClose:
-            break
+        var omitted: ProxyFields = [.via, .xForwardedFor, .xForwardedProto, .xForwardedHost]
+        if answeredContinue { omitted.insert(.expect) }
+        if !host.isEmpty { omitted.insert(.host) }
+        switch framing {
+        case .length, .chunked: omitted.insert(.contentLength)
+        case .none, .untilClose: break
         }
-        headers.appendListElement("X-Forwarded-For", clientAddress)
-        headers.add("X-Forwarded-Proto", "http")
-        if !host.isEmpty { headers.add("X-Forwarded-Host", host) }
-        appendVia(&headers)
-        let head = RequestHead(method: request.method, target: request.path, version: .http11, headers: headers)
-        return head.serialized()
+        let bound =
+            method.utf8.count + path.utf8.count + 2 * headers.forwardedSizeBound
+            + 2 * host.utf8.count + clientAddress.utf8.count + 160
+        return withUnsafeTemporaryAllocation(byteCount: bound, alignment: 1) { scratch in
+            var out = ByteWriter(scratch)
+            RequestHead.writeRequestLine(method: method, target: path, version: .http11, to: &out)
+            if !host.isEmpty { writeLine("Host: ", host, to: &out) }
+            let seen = headers.writeForwarded(to: &out, omitting: omitted)
+            switch framing {
+            case .length(let length):
+                out.write("Content-Length: ")
+                out.write(decimal: Int(length))
+                out.write("\r\n")
+            case .chunked:
+                out.write("Transfer-Encoding: chunked\r\n")
+            case .none, .untilClose:
+                break
+            }
+            headers.writeList(.xForwardedFor, appending: clientAddress, seen: seen, to: &out)
+            out.write("X-Forwarded-Proto: http\r\n")
+            if !host.isEmpty { writeLine("X-Forwarded-Host: ", host, to: &out) }
+            headers.writeList(.via, appending: via, seen: seen, to: &out)
+            out.write("\r\n")
+            return Array(out.written)
+        }
     }
 
     /// How the response body travels to the client.
@@ -57,45 +73,58 @@ enum ProxyHeaders {
         }
     }
 
-    /// The head sent to the client for a backend's response.
-    static func clientResponse(
+    /// Appends the head sent to the client for a backend's response to `output`, written there
+    /// in one pass over the backend's (`HTTPHeaders.writeForwarded`).
+    static func appendClientResponse(
         _ response: ResponseHead,
         framing: ClientFraming,
         keepAlive: Bool,
         clientVersion: HTTPVersion,
         date: String,
-        cacheStatus: CacheStatus? = nil
-    ) -> [UInt8] {
-        var headers = response.headers
-        headers.removeHopByHop()
-        switch framing {
-        case .passThrough:
-            if case .length(let length) = response.framing { headers.set("Content-Length", String(length)) }
-        case .chunked:
-            headers.remove("Content-Length")
-            headers.add("Transfer-Encoding", "chunked")
-        case .untilClose:
-            headers.remove("Content-Length")
+        cacheStatus: CacheStatus? = nil,
+        to output: EventBuffer
+    ) {
+        let headers = response.headers
+        var omitted: ProxyFields = .via
+        if case .passThrough = framing, case .none = response.framing {} else { omitted.insert(.contentLength) }
+        let bound =
+            response.statusLineBound + 2 * headers.forwardedSizeBound + date.utf8.count
+            + (cacheStatus?.fieldValueBound ?? 0) + 160
+        output.append(bound: bound) { out in
+            response.writeStatusLine(as: .http11, to: &out)
+            let seen = headers.writeForwarded(to: &out, omitting: omitted)
+            switch framing {
+            case .passThrough:
+                if case .length(let length) = response.framing {
+                    out.write("Content-Length: ")
+                    out.write(decimal: Int(length))
+                    out.write("\r\n")
+                }
+            case .chunked:
+                out.write("Transfer-Encoding: chunked\r\n")
+            case .untilClose:
+                break
+            }
+            // RFC 9110 §6.6.1: a recipient with a clock adds Date when the origin sent none.
+            if !seen.contains(.date) { writeLine("Date: ", date, to: &out) }
+            headers.writeList(.via, appending: via, seen: seen, to: &out)
+            if let cacheStatus {
+                out.write("Cache-Status: ")
+                cacheStatus.write(to: &out)
+                out.write("\r\n")
+            }
+            if !keepAlive {
+                out.write("Connection: close\r\n")
+            } else if clientVersion == .http10 {
+                out.write("Connection: keep-alive\r\n")
+            }
+            out.write("\r\n")
         }
-        // RFC 9110 §6.6.1: a recipient with a clock adds Date when the origin sent none.
-        if !headers.contains("Date") { headers.add("Date", date) }
-        appendVia(&headers)
-        if let cacheStatus {
-            var value: [UInt8] = []
-            value.reserveCapacity(80)
-            cacheStatus.appendFieldValue(to: &value)
-            headers.add("Cache-Status", bytes: value)
-        }
-        if !keepAlive {
-            headers.add("Connection", "close")
-        } else if clientVersion == .http10 {
-            headers.add("Connection", "keep-alive")
-        }
-        let head = ResponseHead(version: .http11, status: response.status, reason: response.reason, headers: headers)
-        return head.serialized()
     }
 
-    private static func appendVia(_ headers: inout HTTPHeaders) {
-        headers.appendListElement("Via", via)
+    private static func writeLine(_ prefix: StaticString, _ value: String, to out: inout ByteWriter) {
+        out.write(prefix)
+        out.write(value)
+        out.write("\r\n")
     }
 }

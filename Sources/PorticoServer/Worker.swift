@@ -187,24 +187,6 @@ final class Worker: @unchecked Sendable {
         reaperEvent?.activate()
     }
 
-    // MARK: - Scratch bytes
-
-    private var scratch: [UInt8] = []
-
-    /// An empty byte buffer with capacity left from earlier use, for building a few header
-    /// lines on the hot path; hand it back with `returnScratch`.
-    func takeScratch() -> [UInt8] {
-        var taken: [UInt8] = []
-        swap(&taken, &scratch)
-        taken.removeAll(keepingCapacity: true)
-        if taken.capacity < 256 { taken.reserveCapacity(256) }
-        return taken
-    }
-
-    func returnScratch(_ bytes: [UInt8]) {
-        scratch = bytes
-    }
-
     // MARK: - Coalescing and cache upkeep
 
     /// `client` waits for a coalesced fetch until `wake` or its own timeout.

@@ -3,8 +3,9 @@ import PorticoHTTP
 import Testing
 
 @Suite struct CacheControlTests {
+    /// The directives of one `Cache-Control` line per value.
     private func parse(_ values: String...) -> CacheControl {
-        CacheControl(fieldValues: values)
+        CacheControl(HTTPHeaders(values.map { HeaderField(name: "Cache-Control", value: $0) }))
     }
 
     @Test func parsesResponseDirectives() {

@@ -29,6 +29,12 @@ import Testing
         (CacheStatus(cacheName: "cdn.example:1", outcome: .hit), "cdn.example:1; hit"),
         (.forward(.miss, detail: "caf\u{e9}"), #"portico; fwd=miss; detail="caf?""#),
         (.forward(.miss, detail: "9lives"), #"portico; fwd=miss; detail="9lives""#),
+        (
+            CacheStatus(
+                outcome: .forward(.miss), forwardStatus: 504, ttl: -999_999_999_999_999, stored: true,
+                collapsed: true, key: #"""""#, detail: #"\\"#),
+            #"portico; fwd=miss; fwd-status=504; ttl=-999999999999999; stored; collapsed; key="\"\"\""; detail="\\\\""#
+        ),
     ])
     func fieldValue(status: CacheStatus, expected: String) {
         #expect(status.fieldValue == expected)

@@ -16,6 +16,26 @@ import Testing
 
     private func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
 
+    /// The client's head for `response`, as the server appends it to a connection's output.
+    private func clientHead(
+        _ response: ResponseHead, framing: ProxyHeaders.ClientFraming, keepAlive: Bool = true,
+        clientVersion: HTTPVersion = .http11, date: String = "d"
+    ) -> String {
+        let output = EventBuffer()
+        ProxyHeaders.appendClientResponse(
+            response, framing: framing, keepAlive: keepAlive, clientVersion: clientVersion, date: date,
+            cacheStatus: .forward(.miss, status: 200), to: output)
+        return output.withContiguousBytes { String(decoding: $0, as: UTF8.self) }
+    }
+
+    private func parseResponse(_ text: String) throws -> ResponseHead {
+        var parser = ResponseParser(limits: ParseLimits())
+        let bytes = Array(text.utf8)
+        let result = try bytes.withUnsafeBytes { try parser.parse($0, requestMethod: "GET") }
+        guard case .head(let head, _) = result else { throw ParseIncomplete() }
+        return head
+    }
+
     @Test func hopByHopFieldsAndThoseNamedInConnectionAreRemoved() throws {
         let request = try parse(
             "GET /a?b HTTP/1.1\r\nHost: shop.example\r\nConnection: keep-alive, X-Secret\r\nX-Secret: 1\r\n"
@@ -73,11 +93,8 @@ import Testing
         response.framing = .chunked
         let framing = ProxyHeaders.clientFraming(for: response, clientVersion: .http10)
         #expect(framing == .untilClose)
-        let head = text(
-            ProxyHeaders.clientResponse(
-                response, framing: framing, keepAlive: false, clientVersion: .http10,
-                date: "Fri, 04 Dec 2026 10:00:00 GMT")
-        )
+        let head = clientHead(
+            response, framing: framing, keepAlive: false, clientVersion: .http10, date: "Fri, 04 Dec 2026 10:00:00 GMT")
         #expect(!head.contains("Transfer-Encoding"))
         #expect(head.contains("Connection: close\r\n"))
         #expect(head.contains("Date: Fri, 04 Dec 2026 10:00:00 GMT\r\n"))
@@ -89,9 +106,37 @@ import Testing
         response.framing = .untilClose
         let framing = ProxyHeaders.clientFraming(for: response, clientVersion: .http11)
         #expect(framing == .chunked)
-        let head = text(
-            ProxyHeaders.clientResponse(response, framing: framing, keepAlive: true, clientVersion: .http11, date: "d"))
+        let head = clientHead(response, framing: framing)
         #expect(head.hasPrefix("HTTP/1.1 200 OK\r\n"))
         #expect(head.contains("Transfer-Encoding: chunked\r\n"))
+    }
+
+    @Test func responseLosesHopByHopFieldsKeepsItsOwnAndExtendsVia() throws {
+        let response = try parseResponse(
+            "HTTP/1.0 200 OK\r\nDate: Thu, 03 Dec 2026 09:00:00 GMT\r\nConnection: keep-alive, X-Trace\r\n"
+                + "Via: 1.0 origin-cache\r\nX-Trace:   abc  \r\nContent-Length: 5\r\nContent-Length: 5\r\n"
+                + "Set-Cookie: a=1\r\nKeep-Alive: timeout=5\r\nSet-Cookie:b=2\r\n\r\n")
+        let head = clientHead(response, framing: ProxyHeaders.clientFraming(for: response, clientVersion: .http11))
+        #expect(
+            head == "HTTP/1.1 200 OK\r\nDate: Thu, 03 Dec 2026 09:00:00 GMT\r\nSet-Cookie: a=1\r\n"
+                + "Set-Cookie: b=2\r\nContent-Length: 5\r\nVia: 1.0 origin-cache, 1.1 portico\r\n"
+                + "Cache-Status: portico; fwd=miss; fwd-status=200\r\n\r\n")
+    }
+
+    @Test func responseWithoutBodyKeepsTheContentLengthItAnnounces() throws {
+        let response = try parseResponse("HTTP/1.1 304 Not Modified\r\nContent-Length: 120\r\nETag: \"x\"\r\n\r\n")
+        let head = clientHead(response, framing: .passThrough)
+        #expect(head.hasPrefix("HTTP/1.1 304 Not Modified\r\nContent-Length: 120\r\nETag: \"x\"\r\nDate: d\r\n"))
+    }
+
+    @Test func hostGoesFirstAndEveryOtherFieldKeepsItsOrder() throws {
+        let request = try parse(
+            "GET /p HTTP/1.1\r\nAccept: */*\r\nHost: shop.example\r\nCookie: a=1\r\nConnection: Cookie2\r\n"
+                + "Cookie2: x\r\nUser-Agent:curl\r\n\r\n")
+        let head = text(ProxyHeaders.upstreamRequest(request, clientAddress: "10.0.0.7", answeredContinue: false))
+        #expect(
+            head == "GET /p HTTP/1.1\r\nHost: shop.example\r\nAccept: */*\r\nCookie: a=1\r\nUser-Agent: curl\r\n"
+                + "X-Forwarded-For: 10.0.0.7\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Host: shop.example\r\n"
+                + "Via: 1.1 portico\r\n\r\n")
     }
 }
