@@ -319,8 +319,20 @@ enum Directives {
                 "max_ejection_percent",
                 \.maxEjectionPercent,
                 in: 0...100,
-                doc: "At most this share of a backend's servers is out at once."
+                doc: "At most this share of a backend's servers is out at once (always at least one)."
             ),
+            .custom(
+                "failure_status",
+                arguments: 1...1,
+                kind: .syntax("CODE | LOW-HIGH"),
+                default: {
+                    let codes = CircuitBreakerSettings().failureStatuses
+                    return "\(codes.lowerBound)-\(codes.upperBound)"
+                }(),
+                doc: "Response codes that count as failures, besides connect errors, resets and timeouts."
+            ) { (settings: inout CircuitBreakerSettings, node: DirectiveNode) throws(ConfigError) in
+                settings.failureStatuses = try node.arguments[0].statusRange(for: "failure_status")
+            },
         ],
         finish: { (settings: inout CircuitBreakerSettings, node: DirectiveNode) throws(ConfigError) in
             guard settings.openMax >= settings.open else {

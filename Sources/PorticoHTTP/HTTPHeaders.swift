@@ -322,62 +322,6 @@ public struct HTTPHeaders: @unchecked Sendable, Equatable, Sequence {
         }
     }
 
-    /// Removes the hop-by-hop fields before a message is forwarded (RFC 9110 §7.6.1): `Connection`
-    /// and every field it names, and the fields that only ever describe one connection:
-    /// `Proxy-Connection`, `Keep-Alive`, `TE`, `Transfer-Encoding`, `Upgrade` and `Trailer`.
-    ///
-    /// The caller restates framing (`Content-Length` or `Transfer-Encoding: chunked`) for the next
-    /// hop afterwards.
-    public mutating func removeHopByHop() {
-        let count = count
-        guard count > 0 else { return }
-        withUnsafeTemporaryAllocation(of: HopByHopKind.self, capacity: count) { kinds in
-            // One read-only pass classifies every field, finds whether there is anything to do (a
-            // shared buffer is copied only then) and bounds the number of Connection options.
-            var first = -1
-            var optionBound = 0
-            withStorage { storage in
-                for index in 0..<count {
-                    let entry = storage.entry(index)
-                    let kind = Self.hopByHopKind(entry, storage)
-                    kinds.initializeElement(at: index, to: kind)
-                    if kind == .endToEnd { continue }
-                    if kind == .connection { optionBound += Self.commaCount(entry, storage) + 1 }
-                    if first < 0 { first = index }
-                }
-            }
-            guard first >= 0 else { return }
-            reserve(entries: 0, bytes: 0)
-            buffer.withStorage { storage in
-                // The options are offsets into the bytes, which removing entries does not move.
-                withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: optionBound) { options in
-                    var optionCount = 0
-                    for index in first..<count where kinds[index] == .connection {
-                        for element in Self.elements(of: storage.entry(index), storage) where !element.isEmpty {
-                            options.initializeElement(at: optionCount, to: element)
-                            optionCount += 1
-                        }
-                    }
-                    var kept = optionCount > 0 ? 0 : first
-                    entries: for index in kept..<count {
-                        if kinds[index] != .endToEnd { continue }
-                        let entry = storage.entry(index)
-                        for option in options[..<optionCount]
-                        where option.count == entry.nameCount
-                            && ASCII.equalsIgnoringCase(
-                                UnsafeRawBufferPointer(rebasing: storage.bytes[option]), storage.name(entry))
-                        {
-                            continue entries
-                        }
-                        storage.setEntry(kept, entry)
-                        kept += 1
-                    }
-                    storage.counts.pointee.entryCount = kept
-                }
-            }
-        }
-    }
-
     // MARK: - Serialization
 
     /// Bytes `write(to:)` will write, so serializers allocate once.
@@ -511,16 +455,7 @@ public struct HTTPHeaders: @unchecked Sendable, Equatable, Sequence {
     }
 
     /// RFC 9110 §7.6.1: `Connection` itself, the fields named by it (handled by the caller) and
-    /// those that only ever describe one connection. Most names are ruled out by their length
-    /// alone: bit n of `hopByHopLengths` is set when some hop-by-hop name has n bytes.
-    @inline(__always)
-    private static func hopByHopKind(_ entry: Entry, _ storage: Storage) -> HopByHopKind {
-        let count = entry.nameCount
-        let hopByHopLengths: UInt32 = 1 << 2 | 1 << 7 | 1 << 10 | 1 << 16 | 1 << 17
-        guard count < 32, hopByHopLengths & 1 << UInt32(count) != 0 else { return .endToEnd }
-        return hopByHopKind(name: storage.name(entry))
-    }
-
+    /// those that only ever describe one connection.
     static func hopByHopKind(name: UnsafeRawBufferPointer) -> HopByHopKind {
         switch name.count {
         case 2:

@@ -1,5 +1,6 @@
 import PorticoCache
 import PorticoHTTP
+import PorticoUpstream
 
 // stale-while-revalidate (RFC 5861 §3): a client was just served a stale entry, and this fetch
 // brings the entry up to date behind its back. It is a backend exchange with no client: a
@@ -26,6 +27,8 @@ final class BackgroundRefresh: UpstreamConnectionDelegate {
     private var response: ResponseHead?
     private var body: Exchange.BodyProgress = .done
     private var fill: CacheFill?
+    /// The server picked, whose slot is given back when the refresh ends.
+    private var server: UpstreamServer?
 
     init(
         worker: Worker, cache: CacheStore, stale: CacheEntry, request: RequestHead, group: BackendGroup,
@@ -52,10 +55,11 @@ final class BackgroundRefresh: UpstreamConnectionDelegate {
     }
 
     func start() {
-        guard let server = worker.pickServer(in: group, excluding: []) else {
+        guard let server = worker.pickServer(in: group, key: slot.key.fingerprint, excluding: []) else {
             finish(stored: false)
             return
         }
+        self.server = server
         let slotIndex = group.slots[server.id]
         var reused = false
         let connection: UpstreamConnection
@@ -68,7 +72,7 @@ final class BackgroundRefresh: UpstreamConnectionDelegate {
                     worker: worker, server: server, slot: slotIndex, address: group.addresses[server.id],
                     connectTimeout: group.connectTimeout)
             } catch {
-                Log.error("backend \(group.name): background refresh could not connect: \(error.description)")
+                Log.error("backend \(group.name): background refresh could not connect: \(error)")
                 finish(stored: false)
                 return
             }
@@ -204,6 +208,10 @@ final class BackgroundRefresh: UpstreamConnectionDelegate {
     }
 
     private func finish(stored: Bool) {
+        if let server {
+            group.pool.release(server.id)
+            self.server = nil
+        }
         fill = nil
         worker.settle(slot, stored: stored)
         worker.refreshEnded(self)

@@ -30,7 +30,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
         case closed
     }
 
-    enum TimerKind { case none, idle, header, body, send, linger, coalesce }
+    enum TimerKind { case none, idle, header, body, send, linger, coalesce, queue }
 
     private static let pipelineLimit = 64 * 1024
     private static let lingerTime = timeval(tv_sec: 2, tv_usec: 0)
@@ -265,7 +265,8 @@ final class ClientConnection: UpstreamConnectionDelegate {
         var responseLimits = ParseLimits()
         responseLimits.headerBytes = max(runtime.config.limits.requestHeaders, 65536)
         responseLimits.headerCount = max(runtime.config.limits.headerCount, 200)
-        let exchange = Exchange(request: request, group: group, upstreamHead: head, responseLimits: responseLimits)
+        let exchange = Exchange(
+            worker: worker, request: request, group: group, upstreamHead: head, responseLimits: responseLimits)
         exchange.cache = cacheForward
         exchange.requestTime = worker.wallClock
         phase = .active
@@ -328,12 +329,20 @@ final class ClientConnection: UpstreamConnectionDelegate {
     /// Sends the exchange to the next server: a pooled connection if one is idle, else a new one.
     /// `carrying` is what a failed connection had not sent yet (head and body so far).
     private func connectUpstream(_ exchange: Exchange, carrying unsent: EventBuffer?) {
-        guard let server = worker.pickServer(in: exchange.group, excluding: exchange.triedServers) else {
-            failExchange(exchange, status: 502, message: "no backend server left to try")
+        let group = exchange.group
+        guard let server = worker.pickServer(in: group, key: exchange.balancingKey, excluding: exchange.triedServers)
+        else {
+            if exchange.triedServers.isEmpty {
+                noServerAvailable(exchange, carrying: unsent)
+            } else {
+                failExchange(exchange, status: exchange.lastFailureStatus, message: "no backend server left to try")
+            }
             return
         }
+        if exchange.attempts == 0 { worker.recordAttempt(in: group) }
+        exchange.attempts += 1
         exchange.triedServers.append(server.id)
-        exchange.server = server
+        exchange.took(server)
         let upstream: UpstreamConnection
         var reused = false
         if unsent == nil, let idle = worker.takeIdleUpstream(slot: exchange.group.slots[server.id]) {
@@ -374,14 +383,52 @@ final class ClientConnection: UpstreamConnectionDelegate {
     private func connectFailed(_ exchange: Exchange, reason: String, unsent: EventBuffer?) {
         let server = exchange.server.map { "\($0.host):\($0.port)" } ?? "?"
         Log.error("backend \(exchange.group.name) server \(server): \(reason)")
-        if exchange.retriesLeft > 0, exchange.triedServers.count < exchange.group.servers.count {
-            exchange.retriesLeft -= 1
-            let carried = unsent ?? EventBuffer()
-            if unsent == nil { carried.append(exchange.upstreamHead) }
-            connectUpstream(exchange, carrying: carried)
+        exchange.endAttempt(failure: "connect: \(reason)", status: 502, now: worker.monotonicClock)
+        // Nothing reached the server: any request may go to another one.
+        if retry(exchange, carrying: unsent) { return }
+        failExchange(exchange, status: 502, message: "could not connect to backend")
+    }
+
+    /// Sends the exchange to another server when `retries` and the group's retry budget allow.
+    private func retry(_ exchange: Exchange, carrying unsent: EventBuffer?) -> Bool {
+        guard exchange.retriesLeft > 0, exchange.triedServers.count < exchange.group.servers.count,
+            worker.takeRetry(in: exchange.group)
+        else { return false }
+        exchange.retriesLeft -= 1
+        let carried = unsent ?? EventBuffer()
+        if unsent == nil { carried.append(exchange.upstreamHead) }
+        connectUpstream(exchange, carrying: carried)
+        return true
+    }
+
+    /// No server can take the request now: it waits in the group's queue when every server is
+    /// only full (`max_conns`, with `queue`), and is answered 503 with `Retry-After` otherwise.
+    private func noServerAvailable(_ exchange: Exchange, carrying unsent: EventBuffer?) {
+        let group = exchange.group
+        let now = worker.monotonicClock
+        if let queue = group.settings.queue, unsent == nil, group.pool.isSaturated(now: now) {
+            if worker.enqueue(self, group: group, limit: queue.size) {
+                setTimer(.queue, timeval(queue.timeout))
+                return
+            }
+            respondWithError(
+                status: 503, message: "every server is at max_conns and the queue is full",
+                close: !exchange.requestBodyDone, extraHeaders: [HeaderField(name: "Retry-After", value: "1")])
             return
         }
-        failExchange(exchange, status: 502, message: "could not connect to backend")
+        let retryAfter = String(group.pool.retryAfter(now: now))
+        exchange.upstream = nil
+        respondWithError(
+            status: 503, message: "no backend server available",
+            close: !exchange.requestBodyDone, extraHeaders: [HeaderField(name: "Retry-After", value: retryAfter)])
+    }
+
+    /// A slot freed up in the group this connection queued for: try again.
+    func dequeued() {
+        guard let exchange, exchange.upstream == nil, timerKind == .queue else { return }
+        setTimer(.none, nil)
+        connectUpstream(exchange, carrying: nil)
+        if self.exchange === exchange { forwardRequestBody(exchange) }
     }
 
     /// Moves request body bytes from the client to the backend, re-framing a chunked body.
@@ -459,6 +506,10 @@ final class ClientConnection: UpstreamConnectionDelegate {
             // 1xx interim responses: the proxy already answered 100 Continue if it was asked;
             // the others are informational and dropped.
             if response.status < 200 { continue }
+            let pool = exchange.group.pool
+            exchange.recordResult(
+                failure: pool.isFailure(status: response.status) ? "status \(response.status)" : nil,
+                now: worker.monotonicClock)
             if applyCache(to: response, of: exchange, from: upstream) { return false }
             exchange.response = response
             switch response.framing {
@@ -550,19 +601,24 @@ final class ClientConnection: UpstreamConnectionDelegate {
         case .connectTimeout?:
             connectFailed(exchange, reason: "connect timed out", unsent: upstream.output)
         case .responseTimeout?:
+            exchange.endAttempt(failure: "no response within response_timeout", status: 504, now: worker.monotonicClock)
+            if exchange.mayResend, upstream.receivedNothing, retry(exchange, carrying: nil) { return }
             failExchange(exchange, status: 504, message: "backend did not respond within response_timeout")
         case .io, nil:
-            if upstream.wasReused && exchange.isIdempotent && exchange.requestBodyDone
-                && exchange.request.framing == .none
-            {
+            if upstream.wasReused && exchange.mayResend {
                 // A pooled connection the backend closed just as we reused it: the request cannot
                 // have been acted on, so send it again on a fresh connection.
+                exchange.endAttempt(failure: nil, status: 502, now: worker.monotonicClock)
                 exchange.triedServers.removeAll { $0 == upstream.server.id }
                 let carried = EventBuffer()
                 carried.append(exchange.upstreamHead)
                 connectUpstream(exchange, carrying: carried)
                 return
             }
+            exchange.endAttempt(
+                failure: "connection closed or reset before a response", status: 502, now: worker.monotonicClock)
+            // An idempotent request the server may have seen but did not answer at all.
+            if exchange.mayResend, upstream.receivedNothing, retry(exchange, carrying: nil) { return }
             failExchange(exchange, status: 502, message: "backend closed the connection without a response")
         }
     }
@@ -571,6 +627,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
     /// messages ended cleanly, and the client connection moves on to its next request.
     private func finishExchange(_ exchange: Exchange, upstream: UpstreamConnection?) {
         store(exchange)
+        exchange.releaseServer()
         if let upstream {
             let reusable =
                 exchange.response?.keepAlive == true && exchange.requestBodyDone && upstream.input.isEmpty
@@ -585,6 +642,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
     private func failExchange(_ exchange: Exchange, status: Int, message: String, close: Bool = false) {
         exchange.upstream?.close()
         exchange.upstream = nil
+        exchange.releaseServer()
         if exchange.responseStarted {
             abort()
             return
@@ -595,10 +653,12 @@ final class ClientConnection: UpstreamConnectionDelegate {
 
     // MARK: - Ending requests
 
-    func respondWithError(status: Int, message: String, close: Bool) {
+    func respondWithError(status: Int, message: String, close: Bool, extraHeaders: [HeaderField] = []) {
         if close { closeAfterUnreadInput() }
         output.append(
-            ErrorResponse.bytes(status: status, message: message, close: closeAfterResponse, date: worker.dateString)
+            ErrorResponse.bytes(
+                status: status, message: message, close: closeAfterResponse, date: worker.dateString,
+                extraHeaders: extraHeaders)
         )
         endRequest()
     }
@@ -761,6 +821,13 @@ final class ClientConnection: UpstreamConnectionDelegate {
             waitingFor = nil
             phase = .head
             startExchange(request, coalescing: .alone)
+        case .queue:
+            worker.leaveQueue(self)
+            guard let exchange else { return }
+            exchange.upstream = nil
+            respondWithError(
+                status: 503, message: "no server slot freed up within the queue timeout",
+                close: !exchange.requestBodyDone, extraHeaders: [HeaderField(name: "Retry-After", value: "1")])
         case .body, .send, .none:
             abort()
         }
@@ -776,6 +843,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
 
     func close() {
         if case .closed = phase { return }
+        if timerKind == .queue { worker.leaveQueue(self) }
         if let (_, slot, _) = waitingFor {
             worker.stopWaiting(self, slot: slot)
             waitingFor = nil

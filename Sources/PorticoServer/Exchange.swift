@@ -42,7 +42,13 @@ final class Exchange {
     /// The body being copied for storage, while the response is storable and within `max_object`.
     var fill: CacheFill?
 
-    init(request: RequestHead, group: BackendGroup, upstreamHead: [UInt8], responseLimits: ParseLimits) {
+    /// unowned(unsafe): the worker outlives the connections that own exchanges.
+    unowned(unsafe) let worker: Worker
+
+    init(
+        worker: Worker, request: RequestHead, group: BackendGroup, upstreamHead: [UInt8], responseLimits: ParseLimits
+    ) {
+        self.worker = worker
         self.request = request
         self.group = group
         self.upstreamHead = upstreamHead
@@ -53,6 +59,66 @@ final class Exchange {
         }
         retriesLeft = group.settings.retries
         responseParser = ResponseParser(limits: responseLimits)
+    }
+
+    // MARK: Servers
+
+    /// Servers tried so far, counting a resend on a fresh connection.
+    var attempts = 0
+    /// Whether `server` holds a slot of the pool (in flight, `max_conns`) not yet given back.
+    private var holdsSlot = false
+    /// Whether the current attempt's outcome went to the pool (its breaker) already.
+    private var resultRecorded = false
+    /// The status the last failed attempt would give the client (502 or 504).
+    private(set) var lastFailureStatus = 502
+
+    /// The key `balance hash` maps to a server: the cache key's fingerprint, so one URL keeps
+    /// going to one server. Only computed for such groups.
+    var balancingKey: UInt64 {
+        guard group.balanceKind == .hash else { return 0 }
+        return CacheKey(scheme: "http", request: request)?.fingerprint ?? 0
+    }
+
+    /// The pool gave this exchange a slot on `server`.
+    func took(_ server: UpstreamServer) {
+        self.server = server
+        holdsSlot = true
+        resultRecorded = false
+    }
+
+    /// Tells the pool what the current attempt came to (nil: success), once per attempt.
+    func recordResult(failure: String?, now: Double) {
+        guard let server, !resultRecorded else { return }
+        resultRecorded = true
+        group.pool.record(server.id, failure: failure, now: now)
+    }
+
+    /// The current attempt is over: its outcome recorded (nil failure records nothing for a
+    /// connection that was stale, not the server's fault) and its slot given back.
+    func endAttempt(failure: String?, status: Int, now: Double) {
+        if let failure {
+            recordResult(failure: failure, now: now)
+            lastFailureStatus = status
+        } else {
+            resultRecorded = true
+        }
+        releaseServer()
+    }
+
+    /// Gives back the slot on `server`, once.
+    func releaseServer() {
+        guard holdsSlot, let server else { return }
+        holdsSlot = false
+        group.pool.release(server.id)
+        worker.slotFreed(in: group)
+    }
+
+    deinit { releaseServer() }
+
+    /// Whether sending the request again cannot do harm: idempotent (RFC 9110 §9.2.2), with no
+    /// body to send again.
+    var mayResend: Bool {
+        isIdempotent && requestBodyDone && request.framing == .none
     }
 
     var requestBodyDone: Bool {

@@ -22,7 +22,8 @@ final class Runtime: Sendable {
     /// Each route's group, looked up once rather than by name on every request.
     private let routeGroups: [BackendGroup?]
 
-    init(config: Config) throws(SystemError) {
+    /// `pools` carries each backend's server standing (health, breakers) across reloads.
+    init(config: Config, pools: BackendPools) throws(SystemError) {
         self.config = config
         parseLimits = ParseLimits(
             requestLine: config.limits.requestLine,
@@ -32,7 +33,7 @@ final class Runtime: Sendable {
         )
         var groups: [String: BackendGroup] = [:]
         for (index, settings) in config.backends.enumerated() {
-            groups[settings.name] = try BackendGroup(settings, index: index)
+            groups[settings.name] = try BackendGroup(settings, index: index, pools: pools)
         }
         self.groups = groups
         routes = config.routes
@@ -95,7 +96,10 @@ final class BackendGroup: Sendable {
     /// Position of the block in its configuration, for per-worker arrays indexed by group.
     let index: Int
 
-    init(_ settings: BackendSettings, index: Int) throws(SystemError) {
+    /// The servers' shared standing: health, breakers, requests in flight.
+    let pool: BackendPool
+
+    init(_ settings: BackendSettings, index: Int, pools: BackendPools) throws(SystemError) {
         self.index = index
         self.settings = settings
         var servers: [UpstreamServer] = []
@@ -119,6 +123,54 @@ final class BackendGroup: Sendable {
         responseTimeout = timeval(settings.responseTimeout)
         slots = settings.servers.map { ServerSlots.shared.slot(for: $0.address) }
         generation = ServerSlots.shared.nextGeneration()
+        pool = pools.pool(for: settings, servers: servers)
+    }
+
+    var balanceKind: BalanceKind {
+        switch settings.balance {
+        case .weighted: .weighted
+        case .leastConn: .leastConn
+        case .hash: .hash
+        }
+    }
+}
+
+/// Every backend's pool by name, so a reload hands each server's health and breaker state on to
+/// the new configuration's pool for the same address; and the observers of their changes.
+final class BackendPools: Sendable {
+    let events = BackendEvents()
+    /// Health and breaker transitions counted, for the admin endpoint.
+    let transitions = BackendEventCounters()
+    private let pools = Mutex<[String: BackendPool]>([:])
+
+    init() {
+        events.register(transitions)
+    }
+
+    func pool(for settings: BackendSettings, servers: [UpstreamServer]) -> BackendPool {
+        let guards = PoolGuards(
+            breaker: settings.circuitBreaker.map {
+                CircuitBreaker.Settings(
+                    failures: $0.failures, open: $0.open.seconds, openMax: $0.openMax.seconds,
+                    halfOpenRequests: $0.halfOpenRequests)
+            },
+            health: settings.health.map { (rise: $0.rise, fall: $0.fall) },
+            maxEjectionPercent: settings.circuitBreaker?.maxEjectionPercent ?? 50,
+            failureStatuses: settings.circuitBreaker?.failureStatuses ?? 500...599)
+        return pools.withLock { pools in
+            let pool = BackendPool(
+                name: settings.name, servers: servers, guards: guards, events: events, previous: pools[settings.name])
+            pools[settings.name] = pool
+            return pool
+        }
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as the pure modules take time.
+    var seconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }
 

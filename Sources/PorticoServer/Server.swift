@@ -9,13 +9,15 @@ import PorticoConfig
 public final class Server {
     private let configPath: String
     private let runtime: Runtime
+    private let pools = BackendPools()
     private var workers: [Worker] = []
     private var signalEvents: [IOEvent] = []
 
     /// Resolves every backend address up front (blocking is fine here, before any loop runs).
     public init(config: Config, configPath: String) throws {
         self.configPath = configPath
-        runtime = try Runtime(config: config)
+        runtime = try Runtime(config: config, pools: pools)
+        pools.events.register(BackendEventLog())
     }
 
     /// Serves until SIGTERM or SIGINT has drained the workers. Returns the exit status.
@@ -111,12 +113,13 @@ public final class Server {
     private func reload() {
         let path = configPath
         let workers = self.workers
+        let pools = self.pools
         let listen = runtime.config.listen
         Thread.detachNewThread {
             do {
                 let text = try String(contentsOfFile: path, encoding: .utf8)
                 let config = try Config.parse(text, file: path)
-                let runtime = try Runtime(config: config)
+                let runtime = try Runtime(config: config, pools: pools)
                 if config.listen != listen {
                     Log.info("reload: listen addresses changed; they take effect on restart")
                 }

@@ -89,6 +89,7 @@ final class UpstreamConnection {
         self.delegate = delegate
         self.responseTimeout = responseTimeout
         wasReused = reused
+        receivedNothing = true
         isIdle = false
         readPaused = false
         requestComplete = false
@@ -177,6 +178,9 @@ final class UpstreamConnection {
 
     // MARK: - Events
 
+    /// No byte of a response arrived on this connection yet.
+    private(set) var receivedNothing = true
+
     private func readable() {
         if isIdle {
             // Idle in the pool: any readiness is the backend closing or misbehaving.
@@ -197,6 +201,7 @@ final class UpstreamConnection {
             delegate?.upstreamEnded(self, error: nil)
             return
         }
+        receivedNothing = false
         updateTimer()
         delegate?.upstreamReceived(self)
     }

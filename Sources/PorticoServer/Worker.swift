@@ -26,7 +26,12 @@ final class Worker: @unchecked Sendable {
     /// Idle keep-alive connections by server slot (`ServerSlots`).
     private var idleUpstreams: [[UpstreamConnection]] = []
     /// Balancer state by group index, with the generation of the group it belongs to.
-    private var balancers: [(generation: Int, balancer: SmoothWeightedBalancer)] = []
+    private var balancers: [(generation: Int, balancer: any Balancer)] = []
+    /// Retry budget by group index: retries at most a fifth of this worker's requests.
+    private var retryBudgets: [RetryBudget] = []
+    /// The health checks this worker runs (one prober per server across all workers).
+    private var probes: [HealthProbe] = []
+    private var running = false
     private let maxClients: Int
     private var httpDate = HTTPDate()
 
@@ -79,7 +84,11 @@ final class Worker: @unchecked Sendable {
 
     /// Runs the loop until the worker has drained; returns on its own thread.
     func run() {
+        running = true
+        startProbes()
         event_base_loop(base, 0)
+        for probe in probes { probe.stop() }
+        probes.removeAll()
         for pool in idleUpstreams { for upstream in pool { upstream.close() } }
         idleUpstreams.removeAll()
         for client in clients.values { client.close() }
@@ -108,30 +117,106 @@ final class Worker: @unchecked Sendable {
 
     /// Swaps in a new configuration for requests that start from now on.
     func installRuntime(_ runtime: Runtime) {
-        var previous: [String: SmoothWeightedBalancer] = [:]
+        var previous: [String: any Balancer] = [:]
         for (name, group) in self.runtime.groups where group.index < balancers.count {
             previous[name] = balancers[group.index].balancer
         }
+        let oldGroups = self.runtime.groups
         self.runtime = runtime
         let groups = runtime.groups.values.sorted { $0.index < $1.index }
         balancers = groups.map { group in
-            // A group that kept its servers keeps its place in the rotation.
-            if let old = previous[group.name], old.servers == group.servers {
+            // A group that kept its servers and its balance keeps its place in the rotation.
+            if let old = previous[group.name], old.servers == group.servers,
+                oldGroups[group.name]?.settings.balance == group.settings.balance
+            {
                 return (group.generation, old)
             }
-            return (group.generation, SmoothWeightedBalancer(servers: group.servers))
+            return (group.generation, makeBalancer(group))
+        }
+        retryBudgets = groups.map { _ in RetryBudget() }
+        if running { startProbes() }
+    }
+
+    private func makeBalancer(_ group: BackendGroup) -> any Balancer {
+        switch group.balanceKind {
+        case .weighted: SmoothWeightedBalancer(servers: group.servers)
+        case .leastConn: LeastConnBalancer(servers: group.servers, seed: UInt64(index) &+ 0x5EED)
+        case .hash: ConsistentHashBalancer(servers: group.servers)
         }
     }
 
-    func pickServer(in group: BackendGroup, excluding tried: [Int]) -> UpstreamServer? {
+    /// Picks a server of `group` for a request whose key hashes to `key` and takes a slot on it
+    /// (give it back with `group.pool.release`). Nil when no eligible server is left.
+    func pickServer(in group: BackendGroup, key: UInt64, excluding tried: [Int]) -> UpstreamServer? {
         let index = group.index
+        let now = monotonicClock
         guard index < balancers.count, balancers[index].generation == group.generation else {
             // A request that started before a reload: pick among its own group's servers.
-            var balancer = SmoothWeightedBalancer(servers: group.servers)
-            return balancer.pick(where: { !tried.contains($0.id) })
+            var balancer = makeBalancer(group)
+            return group.pool.pick(with: &balancer, key: key, excluding: tried, now: now)
         }
-        if tried.isEmpty { return balancers[index].balancer.pick() }
-        return balancers[index].balancer.pick(where: { !tried.contains($0.id) })
+        return group.pool.pick(with: &balancers[index].balancer, key: key, excluding: tried, now: now)
+    }
+
+    /// Counts a first attempt toward the group's retry budget.
+    func recordAttempt(in group: BackendGroup) {
+        guard group.index < retryBudgets.count else { return }
+        retryBudgets[group.index].recordRequest(now: monotonicClock)
+    }
+
+    /// Whether the group's retry budget allows one more retry (and takes it).
+    func takeRetry(in group: BackendGroup) -> Bool {
+        guard group.index < retryBudgets.count else { return true }
+        return retryBudgets[group.index].takeRetry(now: monotonicClock)
+    }
+
+    // MARK: - Queues (max_conns)
+
+    /// Connections waiting for a server slot, by group index, oldest first.
+    private var queues: [Int: [ClientConnection]] = [:]
+
+    /// Queues `client` for a slot in `group`; false when `limit` are waiting already.
+    func enqueue(_ client: ClientConnection, group: BackendGroup, limit: Int) -> Bool {
+        var queue = queues[group.index, default: []]
+        guard queue.count < limit else { return false }
+        queue.append(client)
+        queues[group.index] = queue
+        return true
+    }
+
+    func leaveQueue(_ client: ClientConnection) {
+        for (index, queue) in queues {
+            let rest = queue.filter { $0 !== client }
+            queues[index] = rest.isEmpty ? nil : rest
+        }
+    }
+
+    /// A slot of `group` was given back on this worker: the oldest waiting request tries again.
+    /// (Slots freed on other workers reach this worker's queue at its next own release or at the
+    /// queue timeout.)
+    func slotFreed(in group: BackendGroup) {
+        guard !queues.isEmpty, var queue = queues[group.index], !queue.isEmpty else { return }
+        let next = queue.removeFirst()
+        queues[group.index] = queue.isEmpty ? nil : queue
+        next.dequeued()
+    }
+
+    // MARK: - Health checks
+
+    /// Starts this worker's share of the health checks: server `s` of group `g` is probed by
+    /// worker `(g + s) % workers`, so each server has one prober however many workers there are.
+    private func startProbes() {
+        for probe in probes { probe.stop() }
+        probes.removeAll()
+        let workerCount = max(1, peers.count)
+        for group in runtime.groups.values {
+            guard let settings = group.settings.health else { continue }
+            for server in group.servers where (group.index + server.id) % workerCount == index {
+                let probe = HealthProbe(worker: self, group: group, server: server, settings: settings)
+                probes.append(probe)
+                probe.start()
+            }
+        }
     }
 
     // MARK: - Connections
@@ -286,6 +371,14 @@ final class Worker: @unchecked Sendable {
         return Double(now.tv_sec) + Double(now.tv_usec) / 1_000_000
     }
 
+    /// Seconds on a clock that never jumps (CLOCK_MONOTONIC_COARSE, read through the vDSO at the
+    /// cost of a few nanoseconds): for breakers, retry budgets and health checks.
+    var monotonicClock: Double {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC_COARSE, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    }
+
     /// The Date field value for now, from the loop's cached clock.
     var dateString: String {
         var now = timeval()
@@ -303,6 +396,8 @@ final class Worker: @unchecked Sendable {
         for listener in listeners { listener.close() }
         listeners.removeAll()
         sweepTimer?.delete()
+        for probe in probes { probe.stop() }
+        probes.removeAll()
         for pool in idleUpstreams { for upstream in pool { upstream.close() } }
         idleUpstreams.removeAll()
         for client in Array(clients.values) { client.drain() }

@@ -7,7 +7,7 @@
 ///
 /// A value type with no locks: each worker owns one, so picking costs no synchronisation. Each
 /// worker's sequence is smooth on its own, and the shares add up across workers.
-public struct SmoothWeightedBalancer: Sendable {
+public struct SmoothWeightedBalancer: Balancer {
     public let servers: [UpstreamServer]
     private var scores: [Int]
 
@@ -22,6 +22,12 @@ public struct SmoothWeightedBalancer: Sendable {
     public mutating func pick(where isEligible: (UpstreamServer) -> Bool = { _ in true }) -> UpstreamServer? {
         if let primary = pick(backup: false, isEligible) { return primary }
         return pick(backup: true, isEligible)
+    }
+
+    public mutating func pick(
+        key: UInt64, inFlight: (Int) -> Int, where isEligible: (UpstreamServer) -> Bool
+    ) -> UpstreamServer? {
+        pick(where: isEligible)
     }
 
     private mutating func pick(backup: Bool, _ isEligible: (UpstreamServer) -> Bool) -> UpstreamServer? {

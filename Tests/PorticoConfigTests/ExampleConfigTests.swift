@@ -29,8 +29,9 @@ import Testing
                 ServerSettings(address: SocketAddress(host: "127.0.0.1", port: 9002), weight: 1),
             ]
         )
-        #expect(config.backends[0].health == nil)
-        #expect(config.backends[0].circuitBreaker == nil)
+        // The demo origins answer /healthz, so the example checks them as a real pool would.
+        #expect(config.backends[0].health == HealthCheckSettings(path: "/healthz"))
+        #expect(config.backends[0].circuitBreaker == CircuitBreakerSettings())
         #expect(config.admin == nil)
         #expect(config.routes == [Route(backend: "demo")])
     }

@@ -24,7 +24,7 @@ import Testing
         let text = "GET / HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n"
         let head = try #require(parseRequest(bytes(text)).get().head)
         var headers = head.headers
-        headers.removeHopByHop()
+        headers.remove("Connection")
         let capacity = headers.storageCapacity
         headers.add("X-Forwarded-For", "192.0.2.1")
         headers.add("X-Forwarded-Proto", "http")

@@ -26,10 +26,12 @@ final class ScriptedOrigin: Sendable {
 
     /// An origin that runs `script` for each accepted connection, on its own thread.
     /// `sendsContinue`: answer `Expect: 100-continue` with `100 Continue` before reading a body.
-    init(sendsContinue: Bool = true, connectionScript script: @escaping @Sendable (OriginConnection) throws -> Void)
-        throws
-    {
-        let (listener, port) = try TestSocket.listen()
+    /// `port`: 0 for an ephemeral one; the port of a stopped origin brings it back.
+    init(
+        port: UInt16 = 0, sendsContinue: Bool = true,
+        connectionScript script: @escaping @Sendable (OriginConnection) throws -> Void
+    ) throws {
+        let (listener, port) = try TestSocket.listen(port: port)
         self.port = port
         let state = self.state
         state.threadStarted()
@@ -66,10 +68,11 @@ final class ScriptedOrigin: Sendable {
     /// An origin that calls `handler` for each request, looping on each connection until the
     /// client closes, asks to close (`Connection: close`, HTTP/1.0), or the handler closes it.
     convenience init(
+        port: UInt16 = 0,
         sendsContinue: Bool = true,
         handler: @escaping @Sendable (OriginRequest, OriginConnection) throws -> Void
     ) throws {
-        try self.init(sendsContinue: sendsContinue) { connection in
+        try self.init(port: port, sendsContinue: sendsContinue) { connection in
             while let request = try connection.readRequest() {
                 try handler(request, connection)
                 if connection.isClosed { return }
