@@ -2,8 +2,9 @@
 SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages the build and the tests need: libevent for the server, curl and wrk for the
-# README's examples and the soak script.
-DEB_PACKAGES := libevent-dev pkg-config curl
+# README's examples and the soak script, chromium for the dashboard test and prometheus for
+# promtool (the metrics test).
+DEB_PACKAGES := libevent-dev pkg-config curl wrk chromium prometheus
 
 .PHONY: deps build release run test lint check-config bench clean
 

@@ -140,6 +140,7 @@ extension ClientConnection {
     /// Writes a stored response: its shared head and body by reference, with `Age` and
     /// `Cache-Status` (and the connection's own fields) written beside them.
     func serve(_ entry: CacheEntry, to request: RequestHead, notModified: Bool, now: Double, status: CacheStatus) {
+        responseStatus = notModified ? 304 : entry.status
         let age = max(0, Int(entry.policy.currentAge(at: now)))
         if notModified {
             var headers = Conditional.notModifiedHeaders(stored: entry.headers)
@@ -178,6 +179,7 @@ extension ClientConnection {
     /// A 206 with one range of a stored 200 (by reference, like the whole body), or a 416 when
     /// the range starts past its end (RFC 9110 §14.4, §15.5.17).
     private func servePart(_ range: ByteRange, of entry: CacheEntry, age: Int, status: CacheStatus) {
+        responseStatus = range == .unsatisfiable ? 416 : 206
         var headers = entry.headers
         headers.remove("Content-Length")
         headers.remove("Content-Range")

@@ -131,6 +131,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
             return
         }
         guard let received else { return }
+        worker.traffic.bytesReceived.add(received, ordering: .relaxed)
         if received == 0 {
             peerClosed = true
             setReading(false)
@@ -224,6 +225,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
         let maxForwards = MaxForwards.action(for: request)
         if maxForwards == .answerLocally {
             let answer = MaxForwards.localAnswer(to: request)
+            responseStatus = 200
             output.append(
                 ErrorResponse.bytes(
                     status: 200,
@@ -509,7 +511,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
             let pool = exchange.group.pool
             exchange.recordResult(
                 failure: pool.isFailure(status: response.status) ? "status \(response.status)" : nil,
-                now: worker.monotonicClock)
+                latency: worker.preciseClock - exchange.sentAt, now: worker.monotonicClock)
             if applyCache(to: response, of: exchange, from: upstream) { return false }
             exchange.response = response
             switch response.framing {
@@ -523,6 +525,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
                 closeAfterResponse = true
             }
             if !exchange.requestBodyDone { closeAfterUnreadInput() }
+            responseStatus = response.status
             ProxyHeaders.appendClientResponse(
                 response,
                 framing: exchange.clientFraming,
@@ -655,12 +658,19 @@ final class ClientConnection: UpstreamConnectionDelegate {
 
     func respondWithError(status: Int, message: String, close: Bool, extraHeaders: [HeaderField] = []) {
         if close { closeAfterUnreadInput() }
+        responseStatus = status
         output.append(
             ErrorResponse.bytes(
                 status: status, message: message, close: closeAfterResponse, date: worker.dateString,
                 extraHeaders: extraHeaders)
         )
         endRequest()
+    }
+
+    /// The status of the response being written: counted as its head goes out, so the tallies
+    /// never lag behind what a client has received.
+    var responseStatus = 0 {
+        didSet { worker.traffic.recordResponse(status: responseStatus) }
     }
 
     func endRequest() {
@@ -689,7 +699,8 @@ final class ClientConnection: UpstreamConnectionDelegate {
         if !output.isEmpty {
             let before = output.count
             do {
-                _ = try output.write(to: fd)
+                let sent = try output.write(to: fd)
+                worker.traffic.bytesSent.add(sent, ordering: .relaxed)
             } catch {
                 abort()
                 return

@@ -79,18 +79,22 @@ final class Exchange {
         return CacheKey(scheme: "http", request: request)?.fingerprint ?? 0
     }
 
+    /// When the current attempt was sent (`Worker.preciseClock`), for the server's latency.
+    var sentAt = 0.0
+
     /// The pool gave this exchange a slot on `server`.
     func took(_ server: UpstreamServer) {
         self.server = server
+        sentAt = worker.preciseClock
         holdsSlot = true
         resultRecorded = false
     }
 
     /// Tells the pool what the current attempt came to (nil: success), once per attempt.
-    func recordResult(failure: String?, now: Double) {
+    func recordResult(failure: String?, latency: Double? = nil, now: Double) {
         guard let server, !resultRecorded else { return }
         resultRecorded = true
-        group.pool.record(server.id, failure: failure, now: now)
+        group.pool.record(server.id, failure: failure, latency: latency, now: now)
     }
 
     /// The current attempt is over: its outcome recorded (nil failure records nothing for a

@@ -10,6 +10,11 @@ public final class Server {
     private let configPath: String
     private let runtime: Runtime
     private let pools = BackendPools()
+    private var cache: CacheStore?
+    private var admin: AdminServer?
+    private let started: Double
+
+    public static let version = "0.1.0"
     private var workers: [Worker] = []
     private var signalEvents: [IOEvent] = []
 
@@ -17,6 +22,9 @@ public final class Server {
     public init(config: Config, configPath: String) throws {
         self.configPath = configPath
         runtime = try Runtime(config: config, pools: pools)
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        started = Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
         pools.events.register(BackendEventLog())
     }
 
@@ -41,6 +49,7 @@ public final class Server {
                 maxObject: Int(min(settings.maxObject, settings.memory)),
                 eviction: settings.eviction == .s3fifo ? .s3fifo : .lru
             ) : nil
+        self.cache = cache
         let coalescer = cache.map { _ in Coalescer() }
         workers = (0..<count).map {
             Worker(index: $0, runtime: runtime, maxClients: perWorker, cache: cache, coalescer: coalescer)
@@ -48,6 +57,7 @@ public final class Server {
         for worker in workers { worker.peers = workers }
         workers[0].sweepCache(every: .seconds(10), grace: 60)
         try bindListeners(config.listen)
+        if let settings = config.admin { try startAdmin(settings) }
         installSignals(on: workers[0])
 
         var threads: [pthread_t] = []
@@ -101,16 +111,78 @@ public final class Server {
         }
     }
 
+    // MARK: - Admin
+
+    private func startAdmin(_ settings: AdminSettings) throws {
+        let actions = AdminServer.Actions(
+            stats: { [unowned self] in snapshot() },
+            purge: { [unowned self] selector in cache?.purge(where: selector.matches) },
+            reload: { [unowned self] (done: @escaping (String?) -> Void) in
+                // `done` writes to an admin connection, so it runs on the admin's loop only:
+                // the reload thread hands it back through that worker's mailbox.
+                let callback = LoopBound(done)
+                let worker = workers[0]
+                reload { errors in worker.post { _ in callback.value(errors) } }
+            })
+        let admin = try AdminServer(worker: workers[0], settings: settings, actions: actions)
+        self.admin = admin
+        Log.info("admin on \(admin.address.description)")
+    }
+
+    /// The figures of `/stats` and `/metrics`, read now. Runs on the admin's loop and reads the
+    /// other workers' tallies through their atomics.
+    private func snapshot() -> StatsSnapshot {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        var snapshot = StatsSnapshot(
+            version: Self.version, uptime: Double(now.tv_sec) + Double(now.tv_nsec) / 1e9 - started)
+        for worker in workers {
+            let traffic = worker.traffic
+            snapshot.connectionsOpen += traffic.open.load(ordering: .relaxed)
+            snapshot.connectionsAccepted += traffic.accepted.load(ordering: .relaxed)
+            for (index, count) in traffic.responsesByClass.enumerated() { snapshot.responsesByClass[index] += count }
+            snapshot.bytesReceived += traffic.bytesReceived.load(ordering: .relaxed)
+            snapshot.bytesSent += traffic.bytesSent.load(ordering: .relaxed)
+        }
+        if let cache {
+            let counters = cache.counters.snapshot()
+            snapshot.cache = StatsSnapshot.Cache(
+                entries: counters.entries, bytes: counters.bytes, capacity: cache.memory, hits: counters.hits,
+                misses: counters.misses, stale: counters.stale, coalesced: counters.coalesced,
+                evictions: counters.evictions)
+        }
+        let groups = workers[0].runtime.groups.values.sorted { $0.index < $1.index }
+        snapshot.backends = groups.map { group in
+            let pool = group.pool
+            return StatsSnapshot.Backend(
+                name: group.name, balance: group.settings.balance.rawValue,
+                servers: group.servers.map { server in
+                    let standing = pool.standing(server.id)
+                    let breaker = standing.breaker?.state.description ?? "off"
+                    return StatsSnapshot.Server(
+                        address: "\(server.host):\(server.port)", weight: server.weight, backup: server.backup,
+                        health: standing.health.map { $0.isUp ? "up" : "down" } ?? "unchecked",
+                        breaker: breaker, inFlight: pool.inFlight(server.id), requests: pool.requests(server.id),
+                        failures: pool.failures(server.id), latency: pool.latency(server.id))
+                })
+        }
+        snapshot.transitions = pools.transitions.snapshot
+        return snapshot
+    }
+
     private func stop() {
         Log.info("stopping: finishing requests in flight (shutdown_timeout \(runtime.config.shutdownTimeout))")
         for event in signalEvents { event.delete() }
+        admin?.close()
+        admin = nil
         let timeout = runtime.config.shutdownTimeout
         for worker in workers { worker.post { $0.beginDrain(timeout: timeout) } }
     }
 
     /// Reads and checks the file off the event loops; only a valid file replaces the running
     /// configuration, and requests already running finish with the one they started with.
-    private func reload() {
+    /// `done` gets nil once the new configuration is posted to every worker, or the errors.
+    private func reload(done: @escaping @Sendable (String?) -> Void = { _ in }) {
         let path = configPath
         let workers = self.workers
         let pools = self.pools
@@ -125,8 +197,10 @@ public final class Server {
                 }
                 for worker in workers { worker.post { $0.installRuntime(runtime) } }
                 Log.info("reloaded \(path)")
+                done(nil)
             } catch {
                 Log.error("reload failed, keeping the running configuration: \(error)")
+                done("\(error)")
             }
         }
     }
@@ -148,4 +222,14 @@ private func startThread(_ body: @escaping () -> Void) throws -> pthread_t {
         }, context)
     guard status == 0 else { throw SystemError(errno: status, operation: "pthread_create") }
     return thread
+}
+
+/// A value that is only ever used on the loop that made it, carried through another thread that
+/// does not touch it (what `Worker.post` needs of what it runs).
+private struct LoopBound<Value>: @unchecked Sendable {
+    let value: Value
+
+    init(_ value: Value) {
+        self.value = value
+    }
 }

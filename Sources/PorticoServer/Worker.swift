@@ -33,6 +33,8 @@ final class Worker: @unchecked Sendable {
     private var probes: [HealthProbe] = []
     private var running = false
     private let maxClients: Int
+    /// Tallies for the admin endpoint.
+    let traffic = TrafficCounters()
     private var httpDate = HTTPDate()
 
     /// The response cache all workers share; nil when `cache { memory 0; }`.
@@ -244,6 +246,8 @@ final class Worker: @unchecked Sendable {
             Socket.setNoDelay(fd)
             nextConnectionID += 1
             let client = ClientConnection(worker: self, id: nextConnectionID, fd: fd, peer: peer.host)
+            traffic.accepted.add(1, ordering: .relaxed)
+            traffic.open.add(1, ordering: .relaxed)
             clients[ObjectIdentifier(client)] = client
             client.start()
         }
@@ -257,6 +261,7 @@ final class Worker: @unchecked Sendable {
     /// Called by a client connection once it has closed its socket.
     func clientClosed(_ client: ClientConnection) {
         guard let removed = clients.removeValue(forKey: ObjectIdentifier(client)) else { return }
+        traffic.open.subtract(1, ordering: .relaxed)
         retire(removed)
         if isDraining {
             if clients.isEmpty { event_base_loopexit(base, nil) }
@@ -376,6 +381,13 @@ final class Worker: @unchecked Sendable {
     var monotonicClock: Double {
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC_COARSE, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    }
+
+    /// Seconds on the monotonic clock at full resolution, for latencies.
+    var preciseClock: Double {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
         return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
 

@@ -65,6 +65,8 @@ public final class BackendEventCounters: BackendObserver {
         public var breakerOpened = 0
         public var breakerHalfOpened = 0
         public var breakerClosed = 0
+
+        public init() {}
     }
 
     private let counts = Mutex(Counts())

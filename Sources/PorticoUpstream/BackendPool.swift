@@ -153,9 +153,11 @@ public final class BackendPool: Sendable {
     // MARK: - Results
 
     /// What a request to server `id` came to: `failure` is nil for a success, else why it failed.
-    public func record(_ id: Int, failure: String?, now: Double) {
+    /// `latency`: seconds from sending the request to the response head, when one came.
+    public func record(_ id: Int, failure: String?, latency: Double? = nil, now: Double) {
         counters[id].requests.add(1, ordering: .relaxed)
         if failure != nil { counters[id].failures.add(1, ordering: .relaxed) }
+        if let latency { counters[id].latency.withLock { $0.observe(latency) } }
         guard guards.breaker != nil else { return }
         let transition = standings.withLock { standings -> CircuitBreaker.Transition? in
             guard var breaker = standings[id].breaker else { return nil }
@@ -208,6 +210,7 @@ public final class BackendPool: Sendable {
     }
 
     public func requests(_ id: Int) -> Int { counters[id].requests.load(ordering: .relaxed) }
+    public func latency(_ id: Int) -> LatencyHistogram { counters[id].latency.withLock { $0 } }
     public func failures(_ id: Int) -> Int { counters[id].failures.load(ordering: .relaxed) }
 
     private func address(_ id: Int) -> String { "\(servers[id].host):\(servers[id].port)" }
@@ -225,4 +228,5 @@ final class ServerCounters: Sendable {
     let inFlight = Atomic<Int>(0)
     let requests = Atomic<Int>(0)
     let failures = Atomic<Int>(0)
+    let latency = Mutex(LatencyHistogram())
 }

@@ -2,7 +2,7 @@ import Foundation
 import PorticoConfig
 import PorticoServer
 
-let version = "0.1.0"
+let version = Server.version
 
 let usage = """
     usage: portico [-c FILE] [-t]
