@@ -119,6 +119,15 @@ public struct CacheStatus: Sendable, Equatable {
         return Int(min(max(remaining, -999_999_999_999_999), 999_999_999_999_999).rounded(.down))
     }
 
+    /// One word for logs: `hit`, `stale` (served stale), or why it went forward (`miss`,
+    /// `uri-miss`, `stale` for a revalidation, …).
+    public var summary: String {
+        switch outcome {
+        case .hit: (ttl ?? 0) < 0 ? "stale" : "hit"
+        case .forward(let reason): reason.rawValue
+        }
+    }
+
     /// The list member, e.g. `portico; fwd=miss; stored`.
     public var fieldValue: String {
         withUnsafeTemporaryAllocation(byteCount: fieldValueBound, alignment: 1) { scratch in

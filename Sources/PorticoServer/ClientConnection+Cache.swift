@@ -141,6 +141,7 @@ extension ClientConnection {
     /// `Cache-Status` (and the connection's own fields) written beside them.
     func serve(_ entry: CacheEntry, to request: RequestHead, notModified: Bool, now: Double, status: CacheStatus) {
         responseStatus = notModified ? 304 : entry.status
+        logEntry?.cache = status.summary
         let age = max(0, Int(entry.policy.currentAge(at: now)))
         if notModified {
             var headers = Conditional.notModifiedHeaders(stored: entry.headers)

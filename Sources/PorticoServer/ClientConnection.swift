@@ -213,6 +213,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
 
     private func startExchange(_ request: RequestHead, coalescing: CoalescingMode = .join) {
         setTimer(.none, nil)
+        if worker.accessLog != nil && logEntry == nil { logEntry = PendingLog(request, start: worker.preciseClock) }
         if !request.keepAlive || worker.isDraining { closeAfterResponse = true }
         if request.headers.contains("Expect") && request.headers.tokens("Expect") != ["100-continue"] {
             respondWithError(status: 417, message: "only 100-continue is supported", close: true)
@@ -526,6 +527,10 @@ final class ClientConnection: UpstreamConnectionDelegate {
             }
             if !exchange.requestBodyDone { closeAfterUnreadInput() }
             responseStatus = response.status
+            if logEntry != nil, let server = exchange.server {
+                logEntry?.upstream = "\(server.host):\(server.port)"
+                logEntry?.cache = exchange.cache.map { $0.status.summary } ?? "-"
+            }
             ProxyHeaders.appendClientResponse(
                 response,
                 framing: exchange.clientFraming,
@@ -670,10 +675,57 @@ final class ClientConnection: UpstreamConnectionDelegate {
     /// The status of the response being written: counted as its head goes out, so the tallies
     /// never lag behind what a client has received.
     var responseStatus = 0 {
-        didSet { worker.traffic.recordResponse(status: responseStatus) }
+        didSet {
+            worker.traffic.recordResponse(status: responseStatus)
+            if worker.accessLog != nil {
+                if logEntry == nil { logEntry = PendingLog(nil, start: worker.preciseClock) }
+                logEntry?.mark = bytesWritten + output.count
+            }
+        }
+    }
+
+    /// What the access log needs of the response being written; nil while the log is off.
+    var logEntry: PendingLog?
+    /// Bytes written to the socket over the connection's life.
+    private var bytesWritten = 0
+
+    struct PendingLog {
+        var method = "-"
+        var target = "-"
+        var version = "-"
+        var referer: String?
+        var userAgent: String?
+        var start: Double
+        var cache = "-"
+        var upstream = "-"
+        /// `bytesWritten + output.count` when the response began.
+        var mark = 0
+
+        init(_ request: RequestHead?, start: Double) {
+            self.start = start
+            guard let request else { return }
+            method = request.method
+            target = request.target
+            version = request.version.description
+            referer = request.headers["Referer"]
+            userAgent = request.headers["User-Agent"]
+        }
+    }
+
+    /// Hands the finished response's line to the worker's log buffer.
+    private func writeLogLine() {
+        guard let entry = logEntry else { return }
+        logEntry = nil
+        worker.log(
+            AccessLogRecord(
+                client: peer, time: worker.wallClock, method: entry.method, target: entry.target,
+                version: entry.version, status: responseStatus, bytes: bytesWritten + output.count - entry.mark,
+                duration: worker.preciseClock - entry.start, cache: entry.cache, upstream: entry.upstream,
+                referer: entry.referer, userAgent: entry.userAgent))
     }
 
     func endRequest() {
+        writeLogLine()
         exchange = nil
         if closeAfterResponse || peerClosed {
             phase = .closing
@@ -700,6 +752,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
             let before = output.count
             do {
                 let sent = try output.write(to: fd)
+                bytesWritten += sent
                 worker.traffic.bytesSent.add(sent, ordering: .relaxed)
             } catch {
                 abort()

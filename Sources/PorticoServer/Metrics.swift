@@ -174,6 +174,34 @@ enum Metrics {
         },
     ]
 
+    /// The README's list of metrics, as a Markdown table (a test keeps the README in step).
+    static var markdown: String {
+        var out = "| Metric | Type | Labels | Meaning |\n|---|---|---|---|\n"
+        let snapshot = example
+        for metric in table {
+            let samples = metric.samples(snapshot).map(\.labels) + metric.histograms(snapshot).map(\.labels)
+            let names = samples.first.map { $0.map(\.0) } ?? []
+            let labels = names.isEmpty ? "" : names.map { "`\($0)`" }.joined(separator: ", ")
+            out += "| `\(metric.name)` | \(metric.kind.rawValue) | \(labels) | \(metric.help) |\n"
+        }
+        return out
+    }
+
+    /// A snapshot with one backend and one server, so every metric shows its labels.
+    private static var example: StatsSnapshot {
+        var snapshot = StatsSnapshot(version: "", uptime: 0)
+        snapshot.backends = [
+            StatsSnapshot.Backend(
+                name: "app", balance: "weighted",
+                servers: [
+                    StatsSnapshot.Server(
+                        address: "a", weight: 1, backup: false, health: "up", breaker: "closed", inFlight: 0,
+                        requests: 0, failures: 0, latency: LatencyHistogram())
+                ])
+        ]
+        return snapshot
+    }
+
     /// The text exposition of every metric in `table`.
     static func render(_ snapshot: StatsSnapshot) -> String {
         var out = ""

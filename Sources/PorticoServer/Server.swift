@@ -12,6 +12,8 @@ public final class Server {
     private let pools = BackendPools()
     private var cache: CacheStore?
     private var admin: AdminServer?
+    private var accessLog: AccessLogWriter?
+    private var listeners: ListenerSet?
     private let started: Double
 
     public static let version = "0.1.0"
@@ -51,12 +53,18 @@ public final class Server {
             ) : nil
         self.cache = cache
         let coalescer = cache.map { _ in Coalescer() }
+        let accessLog = try AccessLogWriter(config.accessLog)
+        self.accessLog = accessLog
         workers = (0..<count).map {
-            Worker(index: $0, runtime: runtime, maxClients: perWorker, cache: cache, coalescer: coalescer)
+            Worker(
+                index: $0, runtime: runtime, maxClients: perWorker, cache: cache, coalescer: coalescer,
+                accessLog: accessLog)
         }
         for worker in workers { worker.peers = workers }
         workers[0].sweepCache(every: .seconds(10), grace: 60)
-        try bindListeners(config.listen)
+        let listeners = ListenerSet(workers: workers)
+        self.listeners = listeners
+        try listeners.bind(config.listen)
         if let settings = config.admin { try startAdmin(settings) }
         installSignals(on: workers[0])
 
@@ -66,22 +74,9 @@ public final class Server {
         }
         workers[0].run()
         for thread in threads { pthread_join(thread, nil) }
+        accessLog?.stop()
         Log.info("stopped")
         return 0
-    }
-
-    /// The first worker binds each address (port 0 picks a free port); the others bind the same
-    /// concrete port with SO_REUSEPORT, so every worker accepts on one port.
-    private func bindListeners(_ addresses: [SocketAddress]) throws {
-        for address in addresses {
-            var resolved = try ResolvedAddress(address)
-            for worker in workers {
-                let fd = try Socket.listen(on: resolved)
-                if resolved.port == 0 { resolved = try Socket.localAddress(fd) }
-                worker.adopt(listenerFD: fd, address: resolved)
-            }
-            Log.info("listening on \(resolved.description)")
-        }
     }
 
     /// Raises the soft descriptor limit to the hard one, as nginx's `worker_rlimit_nofile` lets
@@ -103,6 +98,7 @@ public final class Server {
             (SIGTERM, { [unowned self] in stop() }),
             (SIGINT, { [unowned self] in stop() }),
             (SIGHUP, { [unowned self] in reload() }),
+            (SIGUSR1, { [unowned self] in accessLog?.reopen() }),
         ]
         for (number, action) in handlers {
             let event = IOEvent(base: worker.base, fd: number, events: Int16(EV_SIGNAL | EV_PERSIST)) { _ in action() }
@@ -186,18 +182,17 @@ public final class Server {
         let path = configPath
         let workers = self.workers
         let pools = self.pools
-        let listen = runtime.config.listen
+        let listeners = self.listeners
         Thread.detachNewThread {
             do {
                 let text = try String(contentsOfFile: path, encoding: .utf8)
                 let config = try Config.parse(text, file: path)
                 let runtime = try Runtime(config: config, pools: pools)
-                if config.listen != listen {
-                    Log.info("reload: listen addresses changed; they take effect on restart")
-                }
                 for worker in workers { worker.post { $0.installRuntime(runtime) } }
+                let errors = listeners?.update(config.listen) ?? []
+                for error in errors { Log.error("reload: \(error)") }
                 Log.info("reloaded \(path)")
-                done(nil)
+                done(errors.isEmpty ? nil : errors.joined(separator: "\n"))
             } catch {
                 Log.error("reload failed, keeping the running configuration: \(error)")
                 done("\(error)")

@@ -51,8 +51,17 @@ final class Worker: @unchecked Sendable {
     /// before the loops start, read-only afterwards.
     var peers: [Worker] = []
 
-    init(index: Int, runtime: Runtime, maxClients: Int, cache: CacheStore?, coalescer: Coalescer?) {
+    /// The access log's writer thread, shared; nil with `access_log off`.
+    let accessLog: AccessLogWriter?
+    private var logBuffer = AccessLogBuffer()
+    private var logTimer: IOEvent?
+
+    init(
+        index: Int, runtime: Runtime, maxClients: Int, cache: CacheStore?, coalescer: Coalescer?,
+        accessLog: AccessLogWriter? = nil
+    ) {
         self.index = index
+        self.accessLog = accessLog
         self.cache = cache
         self.coalescer = coalescer
         self.runtime = runtime
@@ -74,6 +83,28 @@ final class Worker: @unchecked Sendable {
         reaperEvent = IOEvent(base: base, fd: -1, events: 0) { [unowned self] _ in graveyard.removeAll() }
         resumeAcceptTimer = IOEvent(base: base, fd: -1, events: 0) { [unowned self] _ in resumeAccepting() }
         installRuntime(runtime)
+        if accessLog != nil {
+            logTimer = IOEvent(base: base, fd: -1, events: Int16(EV_PERSIST)) { [unowned self] _ in flushLog() }
+            logTimer?.add(timeout: .seconds(1))
+        }
+    }
+
+    // MARK: - Access log
+
+    /// Queues one line; the buffer goes to the writer thread when full and once a second.
+    func log(_ record: AccessLogRecord) {
+        guard let accessLog else { return }
+        if logBuffer.append(record.line(accessLog.format)) { flushLog() }
+    }
+
+    func flushLog() {
+        accessLog?.submit(logBuffer.take())
+    }
+
+    /// Stops listening on `address` (a reload dropped it); connections accepted on it go on.
+    func closeListener(_ address: ResolvedAddress) {
+        for listener in listeners where listener.address.description == address.description { listener.close() }
+        listeners.removeAll { $0.address.description == address.description }
     }
 
     /// Listens on an already bound socket.
@@ -94,6 +125,8 @@ final class Worker: @unchecked Sendable {
         for pool in idleUpstreams { for upstream in pool { upstream.close() } }
         idleUpstreams.removeAll()
         for client in clients.values { client.close() }
+        logTimer?.delete()
+        flushLog()
         graveyard.removeAll()
     }
 

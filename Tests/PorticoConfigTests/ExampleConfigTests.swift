@@ -32,7 +32,8 @@ import Testing
         // The demo origins answer /healthz, so the example checks them as a real pool would.
         #expect(config.backends[0].health == HealthCheckSettings(path: "/healthz"))
         #expect(config.backends[0].circuitBreaker == CircuitBreakerSettings())
-        #expect(config.admin == nil)
+        #expect(config.admin == AdminSettings(listen: SocketAddress(host: "127.0.0.1", port: 9901)))
+        #expect(config.accessLog == .stdout(.combined))
         #expect(config.routes == [Route(backend: "demo")])
     }
 

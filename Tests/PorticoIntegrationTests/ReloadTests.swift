@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 /// SIGHUP re-reads the configuration file: a valid file applies to requests that start afterwards,
@@ -80,5 +81,89 @@ struct ReloadTests {
         #expect(fresh.bodyText == "first /new-connection")
         #expect(second.requestCount == 0)
         #expect(proxy.isRunning)
+    }
+
+    @Test func reloadOpensAddedListenersAndClosesRemovedOnes() throws {
+        let origin = try Self.origin(named: "origin")
+        defer { origin.stop() }
+        let proxy = try PorticoProcess(config: Self.config(server: origin.port))
+        defer { proxy.stop() }
+        let extra = try TestSocket.unusedPort()
+        #expect(throws: (any Error).self) { try RawClient(port: extra, connectTimeout: 0.5) }
+
+        let added = try proxy.reload(config: "listen 127.0.0.1:\(extra);\n" + Self.config(server: origin.port))
+        #expect(added.contains("reloaded"), "\(added)")
+        #expect(proxy.stderr.contains("listening on 127.0.0.1:\(extra)"))
+        let viaExtra = try RawClient(port: extra)
+        try viaExtra.send(Wire.get("/extra"))
+        #expect(try viaExtra.readResponse().bodyText == "origin /extra")
+        #expect(try RawClient.request(port: proxy.port, Wire.get("/main")).bodyText == "origin /main")
+
+        let removed = try proxy.reload(config: Self.config(server: origin.port))
+        #expect(removed.contains("reloaded"), "\(removed)")
+        // The connection accepted on the dropped address carries on; new ones are refused.
+        try viaExtra.send(Wire.get("/still"))
+        #expect(try viaExtra.readResponse().bodyText == "origin /still")
+        let deadline = Deadline.after(2)
+        var refused = false
+        while !refused && !deadline.hasPassed {
+            do { _ = try RawClient(port: extra, connectTimeout: 0.5) } catch { refused = true }
+        }
+        #expect(refused, "the dropped listener still accepts")
+        #expect(try RawClient.request(port: proxy.port, Wire.get("/main")).bodyText == "origin /main")
+    }
+
+    /// Five reloads, alternating between two origins, while four clients keep sending requests:
+    /// not one request fails, and both origins served.
+    @Test func fiveReloadsUnderSteadyLoadFailNoRequest() throws {
+        let first = try Self.origin(named: "first")
+        defer { first.stop() }
+        let second = try Self.origin(named: "second")
+        defer { second.stop() }
+        var config = Self.config(server: first.port)
+        config = config.replacingOccurrences(of: "workers 1;", with: "workers 2;")
+        let proxy = try PorticoProcess(config: config)
+        defer { proxy.stop() }
+
+        let failures = Collected<String>()
+        let served = Collected<String>()
+        let stop = Barrier(name: "load stops")
+        let clients = (0..<4).map { index in
+            TestThread.start {
+                // Half the clients keep one connection open, half open one per request.
+                var connection: RawClient?
+                while !stop.isOpen {
+                    do {
+                        if index % 2 == 0 {
+                            let client = try connection ?? RawClient(port: proxy.port)
+                            connection = client
+                            try client.send(Wire.get("/load"))
+                            let response = try client.readResponse()
+                            if response.status != 200 { failures.add("status \(response.status)") }
+                        } else {
+                            let response = try RawClient.request(port: proxy.port, Wire.get("/load"))
+                            if response.status != 200 { failures.add("status \(response.status)") }
+                        }
+                        served.add("")
+                    } catch {
+                        failures.add("\(error)")
+                        connection = nil
+                    }
+                }
+            }
+        }
+        for round in 1...5 {
+            Thread.sleep(forTimeInterval: 0.3)
+            let server = round % 2 == 1 ? second.port : first.port
+            let line = try proxy.reload(
+                config: Self.config(server: server).replacingOccurrences(of: "workers 1;", with: "workers 2;"))
+            #expect(line.contains("reloaded"), "\(line)")
+        }
+        Thread.sleep(forTimeInterval: 0.3)
+        stop.arrive()
+        for client in clients { try client.join() }
+        #expect(failures.items.isEmpty, "\(failures.items.prefix(5))")
+        #expect(served.count > 100)
+        #expect(first.requestCount > 0 && second.requestCount > 0)
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import PorticoUpstream
 import Testing
 
@@ -75,5 +76,15 @@ import Testing
         #expect(!AdminServer.constantTimeEquals(Array("secret".utf8), Array("secreT".utf8)))
         #expect(!AdminServer.constantTimeEquals(Array("secret".utf8), Array("secret2".utf8)))
         #expect(!AdminServer.constantTimeEquals([], Array("x".utf8)))
+    }
+
+    @Test func readmeListsEveryMetric() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        let table = Metrics.markdown
+        let inSync = readme.contains(table)
+        if !inSync { try? table.write(toFile: "/tmp/portico-metrics.md", atomically: true, encoding: .utf8) }
+        #expect(inSync, "README's metric table is out of date: the current one is in /tmp/portico-metrics.md")
     }
 }
