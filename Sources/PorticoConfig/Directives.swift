@@ -295,6 +295,8 @@ enum Directives {
             ) { (settings: inout HealthCheckSettings, node: DirectiveNode) throws(ConfigError) in
                 settings.expect = try node.arguments[0].statusRange(for: "expect")
             },
+            .keyword(
+                "initial", \.initial, doc: "A server's state before its first checks: up, or down until rise passes."),
         ]
     )
 

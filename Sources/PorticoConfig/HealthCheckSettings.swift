@@ -12,6 +12,14 @@ public struct HealthCheckSettings: Sendable, Equatable {
     public var fall = 3
     /// Status codes that count as a pass.
     public var expect: ClosedRange<Int> = 200...399
+    /// The state before the first checks: `up` lets traffic flow at once, `down` waits for
+    /// `rise` passes.
+    public var initial: InitialState = .up
+
+    public enum InitialState: String, Sendable, CaseIterable {
+        case up
+        case down
+    }
 
     public init(
         path: String = "/healthz",
@@ -19,7 +27,8 @@ public struct HealthCheckSettings: Sendable, Equatable {
         timeout: Duration = .seconds(1),
         rise: Int = 2,
         fall: Int = 3,
-        expect: ClosedRange<Int> = 200...399
+        expect: ClosedRange<Int> = 200...399,
+        initial: InitialState = .up
     ) {
         self.path = path
         self.interval = interval
@@ -27,5 +36,6 @@ public struct HealthCheckSettings: Sendable, Equatable {
         self.rise = rise
         self.fall = fall
         self.expect = expect
+        self.initial = initial
     }
 }

@@ -575,6 +575,9 @@ final class ClientConnection: UpstreamConnectionDelegate {
                 if exchange.clientFraming == .chunked { output.append("\r\n") }
             }
         }
+        // Stored before its last bytes go out: a client that has the whole response and asks
+        // again, on any worker, finds it in the cache.
+        if case .done = exchange.responseBody { store(exchange) }
         flush()
         guard self.exchange === exchange else { return }
         if case .done = exchange.responseBody {

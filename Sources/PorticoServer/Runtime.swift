@@ -154,7 +154,7 @@ final class BackendPools: Sendable {
                     failures: $0.failures, open: $0.open.seconds, openMax: $0.openMax.seconds,
                     halfOpenRequests: $0.halfOpenRequests)
             },
-            health: settings.health.map { (rise: $0.rise, fall: $0.fall) },
+            health: settings.health.map { HealthGuard(rise: $0.rise, fall: $0.fall, startsUp: $0.initial == .up) },
             maxEjectionPercent: settings.circuitBreaker?.maxEjectionPercent ?? 50,
             failureStatuses: settings.circuitBreaker?.failureStatuses ?? 500...599)
         return pools.withLock { pools in

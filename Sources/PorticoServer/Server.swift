@@ -62,11 +62,13 @@ public final class Server {
         }
         for worker in workers { worker.peers = workers }
         workers[0].sweepCache(every: .seconds(10), grace: 60)
+        // Signals first: a harness that sees the ready line may send SIGHUP or SIGTERM at once,
+        // and their default action would end the process.
+        installSignals(on: workers[0])
         let listeners = ListenerSet(workers: workers)
         self.listeners = listeners
         try listeners.bind(config.listen)
         if let settings = config.admin { try startAdmin(settings) }
-        installSignals(on: workers[0])
 
         var threads: [pthread_t] = []
         for worker in workers.dropFirst() {

@@ -12,18 +12,31 @@
 
 import Synchronization
 
+/// Active health checks' rise and fall, and whether a server starts up.
+public struct HealthGuard: Sendable, Equatable {
+    public var rise: Int
+    public var fall: Int
+    public var startsUp: Bool
+
+    public init(rise: Int, fall: Int, startsUp: Bool = true) {
+        self.rise = rise
+        self.fall = fall
+        self.startsUp = startsUp
+    }
+}
+
 /// What guards a group's servers; nil parts are off.
 public struct PoolGuards: Sendable, Equatable {
     public var breaker: CircuitBreaker.Settings?
-    /// Rise and fall of active checks; nil without a `health` block.
-    public var health: (rise: Int, fall: Int)?
+    /// Rise and fall of active checks, and whether servers start up; nil without a `health` block.
+    public var health: HealthGuard?
     public var maxEjectionPercent: Int
     /// Response codes that count as failures for the breaker.
     public var failureStatuses: ClosedRange<Int>
 
     public init(
         breaker: CircuitBreaker.Settings? = nil,
-        health: (rise: Int, fall: Int)? = nil,
+        health: HealthGuard? = nil,
         maxEjectionPercent: Int = 50,
         failureStatuses: ClosedRange<Int> = 500...599
     ) {
@@ -31,11 +44,6 @@ public struct PoolGuards: Sendable, Equatable {
         self.health = health
         self.maxEjectionPercent = maxEjectionPercent
         self.failureStatuses = failureStatuses
-    }
-
-    public static func == (lhs: PoolGuards, rhs: PoolGuards) -> Bool {
-        lhs.breaker == rhs.breaker && lhs.health?.rise == rhs.health?.rise && lhs.health?.fall == rhs.health?.fall
-            && lhs.maxEjectionPercent == rhs.maxEjectionPercent && lhs.failureStatuses == rhs.failureStatuses
     }
 }
 
@@ -70,7 +78,7 @@ public final class BackendPool: Sendable {
         self.events = events
         var initial = servers.map { _ in
             Standing(
-                health: guards.health.map { HealthState(rise: $0.rise, fall: $0.fall) },
+                health: guards.health.map { HealthState(rise: $0.rise, fall: $0.fall, startsUp: $0.startsUp) },
                 breaker: guards.breaker.map { CircuitBreaker($0) })
         }
         if let previous, previous.guards == guards {

@@ -276,7 +276,7 @@ final class EventRecorder: BackendObserver, @unchecked Sendable {
     // MARK: - Health
 
     @Test func failedChecksTakeTheServerDownAndPickSkipsIt() {
-        let (pool, recorder) = pool(servers([1, 1]), guards: PoolGuards(health: (rise: 2, fall: 3)))
+        let (pool, recorder) = pool(servers([1, 1]), guards: PoolGuards(health: .init(rise: 2, fall: 3)))
         #expect(pool.standing(0).isUp)
         pool.recordCheck(0, passed: false, detail: "timeout")
         pool.recordCheck(0, passed: false, detail: "timeout")
@@ -295,7 +295,7 @@ final class EventRecorder: BackendObserver, @unchecked Sendable {
     }
 
     @Test func passedChecksBringTheServerBack() {
-        let (pool, recorder) = pool(servers([1, 1]), guards: PoolGuards(health: (rise: 2, fall: 1)))
+        let (pool, recorder) = pool(servers([1, 1]), guards: PoolGuards(health: .init(rise: 2, fall: 1)))
         pool.recordCheck(1, passed: false, detail: "refused")
         #expect(!pool.standing(1).isUp)
         pool.recordCheck(1, passed: true, detail: "200")
@@ -307,9 +307,19 @@ final class EventRecorder: BackendObserver, @unchecked Sendable {
         #expect(Set(picks(pool, &balancer, 4, now: 0)) == [0, 1])
     }
 
+    @Test func serversConfiguredToStartDownWaitForRisePasses() {
+        let (pool, _) = pool(servers([1, 1]), guards: PoolGuards(health: .init(rise: 2, fall: 1, startsUp: false)))
+        var balancer = SmoothWeightedBalancer(servers: pool.servers)
+        #expect(picks(pool, &balancer, 2, now: 0) == [nil, nil])
+        pool.recordCheck(0, passed: true, detail: "200")
+        #expect(picks(pool, &balancer, 2, now: 0) == [nil, nil])
+        pool.recordCheck(0, passed: true, detail: "200")
+        #expect(picks(pool, &balancer, 2, now: 0) == [0, 0])
+    }
+
     @Test func downServersAreNotCountedForSaturation() {
         let (pool, _) = pool(
-            servers([1, 1], maxConns: [0: 1]), guards: PoolGuards(health: (rise: 1, fall: 1)))
+            servers([1, 1], maxConns: [0: 1]), guards: PoolGuards(health: .init(rise: 1, fall: 1)))
         pool.recordCheck(1, passed: false, detail: "refused")
         var balancer = SmoothWeightedBalancer(servers: pool.servers)
         #expect(pool.pick(with: &balancer, key: 0, excluding: [], now: 0)?.id == 0)
@@ -352,7 +362,7 @@ final class EventRecorder: BackendObserver, @unchecked Sendable {
 
     @Test func reloadKeepsTheStandingOfServersWithTheSameAddress() {
         let guards = PoolGuards(
-            breaker: .init(failures: 3, open: 10), health: (rise: 2, fall: 2), maxEjectionPercent: 100)
+            breaker: .init(failures: 3, open: 10), health: .init(rise: 2, fall: 2), maxEjectionPercent: 100)
         let (old, _) = pool(servers([1, 1]), guards: guards)  // 9000 and 9001
         fail(old, 1, times: 3, now: 0)
         old.recordCheck(1, passed: false, detail: "timeout")
