@@ -45,7 +45,10 @@ extension ClientConnection {
     func lookUp(_ request: RequestHead, in cache: CacheStore, coalescing: CoalescingMode) -> CacheLookup {
         guard let key = CacheKey(scheme: "http", request: request) else { return .bypass }
         let now = worker.wallClock
-        let control = CacheControl(requestHeaders: request.headers)
+        // Most requests carry none of the fields below: one pass rules them all out.
+        let fields = request.headers.cacheRequestFields
+        let control =
+            fields.isDisjoint(with: .directives) ? CacheControl() : CacheControl(requestHeaders: request.headers)
         let variants = cache.lookup(key)
         let entry = variants.first {
             Variants.matches(fieldNames: $0.varyNames, storedValues: $0.variant, requestHeaders: request.headers)
@@ -57,16 +60,19 @@ extension ClientConnection {
                 return .answered
             }
             let forward = CacheForward(key: key, status: .forward(variants.isEmpty ? .miss : .varyMiss))
-            return coalesce(request, forward, stored: variants.first, mode: coalescing)
+            return coalesce(request, forward, stored: variants.first, ranged: fields.contains(.range), mode: coalescing)
         }
-        let conditional = Conditional.evaluate(
-            method: request.method,
-            requestHeaders: request.headers,
-            storedStatus: entry.status,
-            storedHeaders: entry.headers,
-            responseTime: entry.policy.responseTime,
-            now: now
-        )
+        let conditional =
+            fields.isDisjoint(with: .preconditions)
+            ? .proceed
+            : Conditional.evaluate(
+                method: request.method,
+                requestHeaders: request.headers,
+                storedStatus: entry.status,
+                storedHeaders: entry.headers,
+                responseTime: entry.policy.responseTime,
+                now: now
+            )
         if conditional == .forward { return .forward(CacheForward(key: key, status: .forward(.request))) }
         let collapsed = coalescing.isCollapsed
         switch CacheRequestPolicy.decide(request: control, entry: entry.policy, now: now) {
@@ -75,7 +81,7 @@ extension ClientConnection {
             let ttl = CacheStatus.ttlSeconds(entry.policy.remainingFreshness(at: now))
             serve(
                 entry, to: request, notModified: conditional == .notModified, now: now,
-                status: .hit(ttl: ttl, collapsed: collapsed))
+                status: .hit(ttl: ttl, collapsed: collapsed), ranged: fields.contains(.range))
             return .answered
         case .staleServable(let reason):
             cache.recordStale(entry)
@@ -83,7 +89,7 @@ extension ClientConnection {
             let detail = reason.needsBackgroundRefresh ? "stale-while-revalidate" : "max-stale"
             serve(
                 entry, to: request, notModified: conditional == .notModified, now: now,
-                status: .hit(ttl: ttl, collapsed: collapsed, detail: detail))
+                status: .hit(ttl: ttl, collapsed: collapsed, detail: detail), ranged: fields.contains(.range))
             if reason.needsBackgroundRefresh { refreshInBackground(entry, for: request, key: key) }
             return .answered
         case .onlyIfCachedUnsatisfiable:
@@ -109,18 +115,18 @@ extension ClientConnection {
             // A client that asked for the origin's word (no-cache, max-age, min-fresh) does not
             // wait for someone else's fetch.
             if reason.forwardReason == .request { return .forward(forward) }
-            return coalesce(request, forward, stored: entry, mode: coalescing)
+            return coalesce(request, forward, stored: entry, ranged: fields.contains(.range), mode: coalescing)
         }
     }
 
     /// Joins the fetch of a GET that the cache cannot answer: leads it (the request goes on, and
     /// settles the slot later) or waits for it.
-    private func coalesce(_ request: RequestHead, _ forward: CacheForward, stored: CacheEntry?, mode: CoalescingMode)
-        -> CacheLookup
-    {
+    private func coalesce(
+        _ request: RequestHead, _ forward: CacheForward, stored: CacheEntry?, ranged: Bool, mode: CoalescingMode
+    ) -> CacheLookup {
         if case .alone = mode { return .forward(forward) }
         // A Range request gets a part (206, not stored): nothing another request could share.
-        guard request.method == "GET", !request.headers.contains("Range"), let coalescer = worker.coalescer else {
+        guard request.method == "GET", !ranged, let coalescer = worker.coalescer else {
             return .forward(forward)
         }
         let slot = CoalescingSlot(key: forward.key, request: request, stored: stored)
@@ -139,7 +145,12 @@ extension ClientConnection {
 
     /// Writes a stored response: its shared head and body by reference, with `Age` and
     /// `Cache-Status` (and the connection's own fields) written beside them.
-    func serve(_ entry: CacheEntry, to request: RequestHead, notModified: Bool, now: Double, status: CacheStatus) {
+    ///
+    /// `ranged`: whether the request has a Range field, when the caller knows (else it is looked for).
+    func serve(
+        _ entry: CacheEntry, to request: RequestHead, notModified: Bool, now: Double, status: CacheStatus,
+        ranged: Bool? = nil
+    ) {
         responseStatus = notModified ? 304 : entry.status
         logEntry?.cache = status.summary
         let age = max(0, Int(entry.policy.currentAge(at: now)))
@@ -151,7 +162,7 @@ extension ClientConnection {
             if closeAfterResponse { headers.add("Connection", "close") }
             output.append(
                 ResponseHead(version: .http11, status: 304, reason: "Not Modified", headers: headers).serialized())
-        } else if entry.status == 200, request.method == "GET", request.headers.contains("Range"),
+        } else if entry.status == 200, request.method == "GET", ranged ?? request.headers.contains("Range"),
             case let range = ByteRange.evaluate(
                 requestHeaders: request.headers, storedHeaders: entry.headers, length: entry.bodyLength),
             range != .whole

@@ -182,7 +182,6 @@ final class ClientConnection: UpstreamConnectionDelegate {
         if case .idle = phase {
             phase = .head
             refreshRuntime()
-            setTimer(.header, runtime.clientHeaderTimeout)
         }
         let result: HeadParseResult<RequestHead>
         do {
@@ -193,7 +192,13 @@ final class ClientConnection: UpstreamConnectionDelegate {
         }
         switch result {
         case .needMore:
-            if peerClosed { close() }
+            if peerClosed {
+                close()
+                return
+            }
+            // The head is not all here: `client_header` runs from now. (A head that arrived whole,
+            // as most do, never arms it.)
+            if timerKind != .header { setTimer(.header, runtime.clientHeaderTimeout) }
         case .head(let head, let consumed):
             input.drain(consumed)
             parser.reset()
@@ -854,7 +859,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
 
     private func setTimer(_ kind: TimerKind, _ duration: timeval?) {
         if let duration, kind != .none {
-            timer?.add(timeout: duration)
+            timer?.add(timeout: worker.commonTimeout(duration))
         } else if timerKind != .none {
             timer?.delete()
         }

@@ -87,7 +87,7 @@ final class UpstreamConnection {
     /// `responseTimeout`, and may take as long again between reads of its body.
     func begin(delegate: UpstreamConnectionDelegate, responseTimeout: timeval, reused: Bool) {
         self.delegate = delegate
-        self.responseTimeout = responseTimeout
+        self.responseTimeout = worker.commonTimeout(responseTimeout)
         wasReused = reused
         receivedNothing = true
         isIdle = false

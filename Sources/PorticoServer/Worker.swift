@@ -417,6 +417,24 @@ final class Worker: @unchecked Sendable {
         return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
 
+    /// libevent's "common timeout" for `duration` on this worker's base: timers that all wait the
+    /// same time (client_idle, response_timeout, …) go in one queue instead of the timer heap, so
+    /// re-arming one per request is O(1). The encoded timeval only means something to this base.
+    func commonTimeout(_ duration: timeval) -> timeval {
+        for (plain, common) in commonTimeouts where plain.tv_sec == duration.tv_sec && plain.tv_usec == duration.tv_usec
+        {
+            return common
+        }
+        var plain = duration
+        guard commonTimeouts.count < 32, let common = event_base_init_common_timeout(base, &plain) else {
+            return duration
+        }
+        commonTimeouts.append((duration, common.pointee))
+        return common.pointee
+    }
+
+    private var commonTimeouts: [(plain: timeval, common: timeval)] = []
+
     /// Seconds on the monotonic clock at full resolution, for latencies.
     var preciseClock: Double {
         var now = timespec()
