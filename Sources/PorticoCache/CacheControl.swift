@@ -175,17 +175,84 @@ public struct CacheControl: Sendable, Equatable {
                 argument = .malformed
             }
         }
-        guard !nameRange.isEmpty, nameRange.allSatisfy({ FieldValueSyntax.isTchar(bytes[$0]) }) else { return }
-        let name = String(unsafeUninitializedCapacity: nameRange.count) { buffer in
-            var offset = 0
-            for index in nameRange {
-                let byte = bytes[index]
-                buffer[offset] = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
-                offset += 1
-            }
-            return offset
-        }
+        guard !nameRange.isEmpty, nameRange.allSatisfy({ FieldValueSyntax.isTchar(bytes[$0]) }),
+            let name = Name(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[nameRange])))
+        else { return }
         apply(name: name, argument)
+    }
+
+    /// The directives this cache acts on, recognized from the bytes (ASCII case ignored) by
+    /// their length first: no String is made for a name.
+    private enum Name {
+        case maxAge, sMaxAge, staleWhileRevalidate, staleIfError, minFresh, maxStale, noCache, isPrivate
+        case noStore, mustRevalidate, proxyRevalidate, noTransform, onlyIfCached, isPublic, immutable
+        case mustUnderstand
+
+        init?(_ name: UnsafeRawBufferPointer) {
+            func named(_ lowercase: StaticString) -> Bool { Self.equals(name, lowercase) }
+            switch name.count {
+            case 6: if named("public") { self = .isPublic } else { return nil }
+            case 7:
+                if named("max-age") {
+                    self = .maxAge
+                } else if named("private") {
+                    self = .isPrivate
+                } else {
+                    return nil
+                }
+            case 8:
+                if named("s-maxage") {
+                    self = .sMaxAge
+                } else if named("no-cache") {
+                    self = .noCache
+                } else if named("no-store") {
+                    self = .noStore
+                } else {
+                    return nil
+                }
+            case 9:
+                if named("min-fresh") {
+                    self = .minFresh
+                } else if named("max-stale") {
+                    self = .maxStale
+                } else if named("immutable") {
+                    self = .immutable
+                } else {
+                    return nil
+                }
+            case 12: if named("no-transform") { self = .noTransform } else { return nil }
+            case 14:
+                if named("stale-if-error") {
+                    self = .staleIfError
+                } else if named("only-if-cached") {
+                    self = .onlyIfCached
+                } else {
+                    return nil
+                }
+            case 15:
+                if named("must-revalidate") {
+                    self = .mustRevalidate
+                } else if named("must-understand") {
+                    self = .mustUnderstand
+                } else {
+                    return nil
+                }
+            case 16: if named("proxy-revalidate") { self = .proxyRevalidate } else { return nil }
+            case 22: if named("stale-while-revalidate") { self = .staleWhileRevalidate } else { return nil }
+            default: return nil
+            }
+        }
+
+        private static func equals(_ bytes: UnsafeRawBufferPointer, _ lowercase: StaticString) -> Bool {
+            guard bytes.count == lowercase.utf8CodeUnitCount else { return false }
+            let name = lowercase.utf8Start
+            for index in 0..<bytes.count {
+                let byte = bytes[index]
+                let lowered = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+                if lowered != name[index] { return false }
+            }
+            return true
+        }
     }
 
     private static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Range<Int> {
@@ -196,21 +263,21 @@ public struct CacheControl: Sendable, Equatable {
         return lower..<upper
     }
 
-    private mutating func apply(name: String, _ argument: Argument) {
+    private mutating func apply(name: Name, _ argument: Argument) {
         let hasArgument: Bool
         if case .none = argument { hasArgument = false } else { hasArgument = true }
 
         switch name {
-        case "max-age": maxAge = Self.smallest(maxAge, Self.delta(argument))
-        case "s-maxage": sMaxAge = Self.smallest(sMaxAge, Self.delta(argument))
-        case "stale-while-revalidate":
+        case .maxAge: maxAge = Self.smallest(maxAge, Self.delta(argument))
+        case .sMaxAge: sMaxAge = Self.smallest(sMaxAge, Self.delta(argument))
+        case .staleWhileRevalidate:
             staleWhileRevalidate = Self.smallest(staleWhileRevalidate, Self.delta(argument))
-        case "stale-if-error": staleIfError = Self.smallest(staleIfError, Self.delta(argument))
-        case "min-fresh":
+        case .staleIfError: staleIfError = Self.smallest(staleIfError, Self.delta(argument))
+        case .minFresh:
             if case .value(let text) = argument, let seconds = FieldValueSyntax.deltaSeconds(text[...]) {
                 minFresh = max(minFresh ?? 0, seconds)
             }
-        case "max-stale":
+        case .maxStale:
             if hasArgument {
                 let seconds = Self.delta(argument)
                 if case .seconds(let current) = maxStale {
@@ -221,19 +288,18 @@ public struct CacheControl: Sendable, Equatable {
             } else if maxStale == nil {
                 maxStale = .any
             }
-        case "no-cache":
+        case .noCache:
             (noCache, noCacheFieldNames) = Self.merged(noCache, noCacheFieldNames, argument)
-        case "private":
+        case .isPrivate:
             (isPrivate, privateFieldNames) = Self.merged(isPrivate, privateFieldNames, argument)
-        case "no-store": noStore = true
-        case "must-revalidate": mustRevalidate = true
-        case "proxy-revalidate": proxyRevalidate = true
-        case "no-transform": noTransform = true
-        case "only-if-cached": onlyIfCached = true
-        case "public": if !hasArgument { isPublic = true }
-        case "immutable": if !hasArgument { immutable = true }
-        case "must-understand": if !hasArgument { mustUnderstand = true }
-        default: break
+        case .noStore: noStore = true
+        case .mustRevalidate: mustRevalidate = true
+        case .proxyRevalidate: proxyRevalidate = true
+        case .noTransform: noTransform = true
+        case .onlyIfCached: onlyIfCached = true
+        case .isPublic: if !hasArgument { isPublic = true }
+        case .immutable: if !hasArgument { immutable = true }
+        case .mustUnderstand: if !hasArgument { mustUnderstand = true }
         }
     }
 
