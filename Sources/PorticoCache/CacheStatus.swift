@@ -150,7 +150,7 @@ public struct CacheStatus: Sendable, Equatable {
         if cacheName == "portico" {
             out.write("portico")
         } else {
-            out.write(Self.tokenOrString(cacheName))
+            out.write(string: Self.tokenOrString(cacheName))
         }
         switch outcome {
         case .hit: out.write("; hit")
@@ -170,11 +170,11 @@ public struct CacheStatus: Sendable, Equatable {
         if collapsed { out.write("; collapsed") }
         if let key {
             out.write("; key=")
-            out.write(Self.string(key))
+            out.write(string: Self.string(key))
         }
         if let detail {
             out.write("; detail=")
-            out.write(Self.isToken(detail) ? detail : Self.string(detail))
+            out.write(string: Self.isToken(detail) ? detail : Self.string(detail))
         }
     }
 

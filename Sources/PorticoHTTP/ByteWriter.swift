@@ -59,7 +59,7 @@ public struct ByteWriter {
 
     /// Reads the string's bytes where they are (a `var` copy for `withUTF8` would retain it).
     @inline(__always)
-    public mutating func write(_ string: String) {
+    public mutating func write(string: String) {
         let written: Void? = string.utf8.withContiguousStorageIfAvailable { write(UnsafeRawBufferPointer($0)) }
         if written == nil {
             var copy = string

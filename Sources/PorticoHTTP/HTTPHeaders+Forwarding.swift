@@ -125,7 +125,7 @@ extension HTTPHeaders {
                 }
             }
         }
-        writer.write(element)
+        writer.write(string: element)
         writer.write(ASCII.cr, ASCII.lf)
     }
 

@@ -42,7 +42,7 @@ public struct HTTPVersion: Sendable, Equatable, Hashable, CustomStringConvertibl
             writer.write(UInt8(ascii: "/"), 0x30 + UInt8(major))
             writer.write(UInt8(ascii: "."), 0x30 + UInt8(minor))
         } else {
-            writer.write(description)
+            writer.write(string: description)
         }
     }
 }

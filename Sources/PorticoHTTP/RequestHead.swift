@@ -81,9 +81,9 @@ public struct RequestHead: Sendable, Equatable {
     /// `method target HTTP/x.y\r\n`: `method.utf8.count + target.utf8.count + 16` bytes at most.
     public static func writeRequestLine(method: String, target: String, version: HTTPVersion, to out: inout ByteWriter)
     {
-        out.write(method)
+        out.write(string: method)
         out.write(ASCII.sp)
-        out.write(target)
+        out.write(string: target)
         out.write(ASCII.sp)
         version.write(to: &out)
         out.write(ASCII.cr, ASCII.lf)

@@ -68,7 +68,7 @@ public struct ResponseHead: Sendable, Equatable {
             out.write(decimal: status)
         }
         out.write(ASCII.sp)
-        out.write(reason)
+        out.write(string: reason)
         out.write(ASCII.cr, ASCII.lf)
     }
 

@@ -722,7 +722,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
 
     /// Hands the finished response's line to the worker's log buffer.
     private func writeLogLine() {
-        guard let entry = logEntry else { return }
+        guard worker.accessLog != nil, let entry = logEntry else { return }
         logEntry = nil
         worker.log(
             AccessLogRecord(

@@ -124,7 +124,7 @@ enum ProxyHeaders {
 
     private static func writeLine(_ prefix: StaticString, _ value: String, to out: inout ByteWriter) {
         out.write(prefix)
-        out.write(value)
+        out.write(string: value)
         out.write("\r\n")
     }
 }
