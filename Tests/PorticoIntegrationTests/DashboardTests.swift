@@ -210,7 +210,7 @@ private enum Chromium {
         process.standardInput = FileHandle.nullDevice
         let exited = Barrier(name: "chromium exit")
         process.terminationHandler = { _ in exited.arrive() }
-        try withEmptySignalMask { try process.run() }
+        try PorticoProcess.withEmptySignalMask { try process.run() }
 
         let read = { (url: URL) in (try? String(contentsOf: url, encoding: .utf8)) ?? "" }
         guard (try? exited.wait(timeout: timeout)) != nil else {
@@ -221,16 +221,5 @@ private enum Chromium {
         let status =
             process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
         return Run(status: status, stdout: read(stdoutURL), stderr: read(stderrURL))
-    }
-
-    /// Runs `body` with no signals blocked: test runner threads block most of them and the child
-    /// would inherit the mask (as in `PorticoProcess`).
-    private static func withEmptySignalMask<T>(_ body: () throws -> T) rethrows -> T {
-        var empty = sigset_t()
-        var previous = sigset_t()
-        sigemptyset(&empty)
-        pthread_sigmask(SIG_SETMASK, &empty, &previous)
-        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
-        return try body()
     }
 }

@@ -162,7 +162,7 @@ final class PorticoProcess: @unchecked Sendable {
     /// Runs `body` with no signals blocked on this thread. Test runner threads (libdispatch
     /// workers) block nearly every signal, posix_spawn passes the mask on, and Foundation's Process
     /// does not reset it: the child would start with SIGTERM and SIGHUP blocked and never see them.
-    private static func withEmptySignalMask<T>(_ body: () throws -> T) rethrows -> T {
+    static func withEmptySignalMask<T>(_ body: () throws -> T) rethrows -> T {
         var empty = sigset_t()
         var previous = sigset_t()
         sigemptyset(&empty)
