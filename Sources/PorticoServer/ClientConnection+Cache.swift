@@ -285,11 +285,9 @@ extension ClientConnection {
     /// revalidation got a 304 that did not match the stored response.
     private func refetchWithoutValidators(_ exchange: Exchange) {
         exchange.cache?.stale = nil
-        exchange.upstreamHead = ProxyHeaders.upstreamRequest(
-            exchange.request, clientAddress: peer, answeredContinue: false)
         exchange.requestTime = worker.wallClock
         let head = EventBuffer()
-        head.append(exchange.upstreamHead)
+        appendUpstreamHead(exchange, to: head)
         resend(exchange, carrying: head)
     }
 

@@ -62,6 +62,9 @@ final class ClientConnection: UpstreamConnectionDelegate {
     private var waitingFor: (request: RequestHead, slot: CoalescingSlot, since: Double)?
     private var timerKind: TimerKind = .none
     private var parser: RequestParser
+    /// Parses backend responses; one per connection, kept across exchanges (its field-line
+    /// buffer is reused, where one per exchange allocated it every time).
+    private var responseParser: ResponseParser
     private(set) var runtime: Runtime
     private var isReading = false
     private var isWriting = false
@@ -78,6 +81,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
         self.peer = peer
         runtime = worker.runtime
         parser = RequestParser(limits: runtime.parseLimits)
+        responseParser = ResponseParser(limits: runtime.responseLimits)
     }
 
     func start() {
@@ -212,6 +216,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
         guard worker.runtime !== runtime else { return }
         runtime = worker.runtime
         parser = RequestParser(limits: runtime.parseLimits)
+        responseParser = ResponseParser(limits: runtime.responseLimits)
     }
 
     // MARK: - Request
@@ -268,13 +273,10 @@ final class ClientConnection: UpstreamConnectionDelegate {
             output.append("HTTP/1.1 100 Continue\r\n\r\n")
             answeredContinue = true
         }
-        let head = upstreamHead(
-            for: request, maxForwards: maxForwards, stale: cacheForward?.stale, answeredContinue: answeredContinue)
-        var responseLimits = ParseLimits()
-        responseLimits.headerBytes = max(runtime.config.limits.requestHeaders, 65536)
-        responseLimits.headerCount = max(runtime.config.limits.headerCount, 200)
         let exchange = Exchange(
-            worker: worker, request: request, group: group, upstreamHead: head, responseLimits: responseLimits)
+            worker: worker, request: request, group: group, answeredContinue: answeredContinue,
+            maxForwards: maxForwards)
+        responseParser.reset()
         exchange.cache = cacheForward
         exchange.requestTime = worker.wallClock
         phase = .active
@@ -286,26 +288,30 @@ final class ClientConnection: UpstreamConnectionDelegate {
         }
     }
 
-    /// The head that goes to the backend. Only `Max-Forwards` and a revalidation change the
-    /// client's fields first; any other request is written out as it came, without a copy of it.
-    private func upstreamHead(
-        for request: RequestHead, maxForwards: MaxForwards.Action, stale: CacheEntry?, answeredContinue: Bool
-    ) -> [UInt8] {
+    /// Writes the head that goes to the backend onto `buffer`, straight from the client's parsed
+    /// head: only `Max-Forwards` and a revalidation change its fields first. Written again for a
+    /// retry rather than kept.
+    func appendUpstreamHead(_ exchange: Exchange, to buffer: EventBuffer) {
+        let request = exchange.request
+        let stale = exchange.cache?.stale
         var forwarded: RequestHead
-        if case .forwardDecremented(let remaining) = maxForwards {
+        if case .forwardDecremented(let remaining) = exchange.maxForwards {
             forwarded = request
             forwarded.headers.set("Max-Forwards", String(remaining))
         } else if stale != nil {
             forwarded = request
         } else {
-            return ProxyHeaders.upstreamRequest(request, clientAddress: peer, answeredContinue: answeredContinue)
+            ProxyHeaders.appendUpstreamRequest(
+                request, clientAddress: peer, answeredContinue: exchange.answeredContinue, to: buffer)
+            return
         }
         if let stale {
             // Revalidation: the cache's validators replace the client's own conditionals, so a
             // 304 always answers for the stored response.
             forwarded.headers = Conditional.revalidationRequestHeaders(forwarded.headers, for: stale.policy)
         }
-        return ProxyHeaders.upstreamRequest(forwarded, clientAddress: peer, answeredContinue: answeredContinue)
+        ProxyHeaders.appendUpstreamRequest(
+            forwarded, clientAddress: peer, answeredContinue: exchange.answeredContinue, to: buffer)
     }
 
     /// Parks the request until the fetch it waits for is settled (`coalescedFetchEnded`) or
@@ -349,7 +355,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
         }
         if exchange.attempts == 0 { worker.recordAttempt(in: group) }
         exchange.attempts += 1
-        exchange.triedServers.append(server.id)
+        exchange.triedServers.insert(server.id)
         exchange.took(server)
         let upstream: UpstreamConnection
         var reused = false
@@ -374,7 +380,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
         if let unsent {
             unsent.moveAll(to: upstream.output)
         } else {
-            upstream.output.append(exchange.upstreamHead)
+            appendUpstreamHead(exchange, to: upstream.output)
         }
         upstream.begin(delegate: self, responseTimeout: exchange.group.responseTimeout, reused: reused)
         if exchange.requestBodyDone { upstream.requestSent() }
@@ -383,7 +389,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
     /// Sends the exchange again on a fresh try: its response so far is discarded.
     func resend(_ exchange: Exchange, carrying head: EventBuffer) {
         exchange.response = nil
-        exchange.responseParser.reset()
+        responseParser.reset()
         exchange.triedServers.removeAll()
         connectUpstream(exchange, carrying: head)
     }
@@ -404,7 +410,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
         else { return false }
         exchange.retriesLeft -= 1
         let carried = unsent ?? EventBuffer()
-        if unsent == nil { carried.append(exchange.upstreamHead) }
+        if unsent == nil { appendUpstreamHead(exchange, to: carried) }
         connectUpstream(exchange, carrying: carried)
         return true
     }
@@ -496,7 +502,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
             let result: HeadParseResult<ResponseHead>
             do {
                 result = try upstream.input.withContiguousBytes { bytes throws(HTTPParseError) in
-                    try exchange.responseParser.parse(bytes, requestMethod: exchange.request.method)
+                    try responseParser.parse(bytes, requestMethod: exchange.request.method)
                 }
             } catch {
                 upstream.close()
@@ -505,7 +511,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
             }
             guard case .head(let response, let consumed) = result else { return false }
             upstream.input.drain(consumed)
-            exchange.responseParser.reset()
+            responseParser.reset()
             if response.status == 101 {
                 upstream.close()
                 failExchange(exchange, status: 502, message: "backend switched protocols without being asked")
@@ -625,9 +631,9 @@ final class ClientConnection: UpstreamConnectionDelegate {
                 // A pooled connection the backend closed just as we reused it: the request cannot
                 // have been acted on, so send it again on a fresh connection.
                 exchange.endAttempt(failure: nil, status: 502, now: worker.monotonicClock)
-                exchange.triedServers.removeAll { $0 == upstream.server.id }
+                exchange.triedServers.remove(upstream.server.id)
                 let carried = EventBuffer()
-                carried.append(exchange.upstreamHead)
+                appendUpstreamHead(exchange, to: carried)
                 connectUpstream(exchange, carrying: carried)
                 return
             }

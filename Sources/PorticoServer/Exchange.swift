@@ -17,15 +17,17 @@ final class Exchange {
     let request: RequestHead
     let group: BackendGroup
     /// The serialized request head for the backend, kept so a bodiless request can be sent again.
-    var upstreamHead: [UInt8]
+    /// What the backend's head is made from besides the request (`appendUpstreamHead`), so it
+    /// can be written again for a retry instead of being kept as bytes.
+    let answeredContinue: Bool
+    let maxForwards: MaxForwards.Action
     var requestBody: BodyProgress
     var requestBodyBytes: Int64 = 0
     var upstream: UpstreamConnection?
     var server: UpstreamServer?
-    var triedServers: [Int] = []
+    var triedServers = ServerSet()
     /// How many more servers may be tried after a connect failure (`retries`).
     var retriesLeft: Int
-    var responseParser: ResponseParser
     var response: ResponseHead?
     var responseBody: BodyProgress = .done
     var clientFraming: ProxyHeaders.ClientFraming = .passThrough
@@ -46,19 +48,20 @@ final class Exchange {
     unowned(unsafe) let worker: Worker
 
     init(
-        worker: Worker, request: RequestHead, group: BackendGroup, upstreamHead: [UInt8], responseLimits: ParseLimits
+        worker: Worker, request: RequestHead, group: BackendGroup, answeredContinue: Bool,
+        maxForwards: MaxForwards.Action
     ) {
         self.worker = worker
         self.request = request
         self.group = group
-        self.upstreamHead = upstreamHead
+        self.answeredContinue = answeredContinue
+        self.maxForwards = maxForwards
         switch request.framing {
         case .none, .untilClose: requestBody = .done
         case .length(let length): requestBody = length == 0 ? .done : .length(remaining: length)
         case .chunked: requestBody = .chunked(ChunkedDecoder())
         }
         retriesLeft = group.settings.retries
-        responseParser = ResponseParser(limits: responseLimits)
     }
 
     // MARK: Servers

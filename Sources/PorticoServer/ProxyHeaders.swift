@@ -15,24 +15,56 @@ enum ProxyHeaders {
     ///   `X-Forwarded-Host` are set by the proxy alone, since a client could otherwise claim any host.
     /// - `Expect` is dropped when the proxy answered `100 Continue` itself.
     static func upstreamRequest(_ request: RequestHead, clientAddress: String, answeredContinue: Bool) -> [UInt8] {
-        // The closure below captures these, not the whole head (which it would copy).
-        let headers = request.headers
-        let method = request.method
-        let path = request.path
-        let framing = request.framing
-        let host = request.host ?? ""
-        var omitted: ProxyFields = [.via, .xForwardedFor, .xForwardedProto, .xForwardedHost]
-        if answeredContinue { omitted.insert(.expect) }
-        if !host.isEmpty { omitted.insert(.host) }
-        switch framing {
-        case .length, .chunked: omitted.insert(.contentLength)
-        case .none, .untilClose: break
-        }
-        let bound =
-            method.utf8.count + path.utf8.count + 2 * headers.forwardedSizeBound
-            + 2 * host.utf8.count + clientAddress.utf8.count + 160
-        return withUnsafeTemporaryAllocation(byteCount: bound, alignment: 1) { scratch in
+        let head = UpstreamRequest(request, clientAddress: clientAddress, answeredContinue: answeredContinue)
+        return withUnsafeTemporaryAllocation(byteCount: head.bound, alignment: 1) { scratch in
             var out = ByteWriter(scratch)
+            head.write(to: &out)
+            return Array(out.written)
+        }
+    }
+
+    /// `upstreamRequest` written straight into `buffer` (a backend connection's output).
+    static func appendUpstreamRequest(
+        _ request: RequestHead, clientAddress: String, answeredContinue: Bool, to buffer: EventBuffer
+    ) {
+        let head = UpstreamRequest(request, clientAddress: clientAddress, answeredContinue: answeredContinue)
+        buffer.append(bound: head.bound) { head.write(to: &$0) }
+    }
+
+    /// What the backend's head is written from: the parts of the client's head it uses (a
+    /// closure that captured the whole head would copy it).
+    private struct UpstreamRequest {
+        let headers: HTTPHeaders
+        let method: String
+        let path: String
+        let framing: BodyFraming
+        let host: String
+        let clientAddress: String
+        let omitted: ProxyFields
+
+        init(_ request: RequestHead, clientAddress: String, answeredContinue: Bool) {
+            headers = request.headers
+            method = request.method
+            path = request.path
+            framing = request.framing
+            host = request.host ?? ""
+            self.clientAddress = clientAddress
+            var omitted: ProxyFields = [.via, .xForwardedFor, .xForwardedProto, .xForwardedHost]
+            if answeredContinue { omitted.insert(.expect) }
+            if !host.isEmpty { omitted.insert(.host) }
+            switch framing {
+            case .length, .chunked: omitted.insert(.contentLength)
+            case .none, .untilClose: break
+            }
+            self.omitted = omitted
+        }
+
+        var bound: Int {
+            method.utf8.count + path.utf8.count + 2 * headers.forwardedSizeBound + 2 * host.utf8.count
+                + clientAddress.utf8.count + 160
+        }
+
+        func write(to out: inout ByteWriter) {
             RequestHead.writeRequestLine(method: method, target: path, version: .http11, to: &out)
             if !host.isEmpty { writeLine("Host: ", host, to: &out) }
             let seen = headers.writeForwarded(to: &out, omitting: omitted)
@@ -51,7 +83,6 @@ enum ProxyHeaders {
             if !host.isEmpty { writeLine("X-Forwarded-Host: ", host, to: &out) }
             headers.writeList(.via, appending: via, seen: seen, to: &out)
             out.write("\r\n")
-            return Array(out.written)
         }
     }
 

@@ -11,6 +11,8 @@ import Synchronization
 final class Runtime: Sendable {
     let config: Config
     let parseLimits: ParseLimits
+    /// Limits for backend response heads: at least 64 KiB and 200 fields, whatever clients get.
+    let responseLimits: ParseLimits
     let groups: [String: BackendGroup]
     let routes: [Route]
     /// `timeouts { … }` as timevals, ready for libevent.
@@ -31,6 +33,10 @@ final class Runtime: Sendable {
             headerCount: config.limits.headerCount,
             body: config.limits.requestBody
         )
+        var responseLimits = ParseLimits()
+        responseLimits.headerBytes = max(config.limits.requestHeaders, 65536)
+        responseLimits.headerCount = max(config.limits.headerCount, 200)
+        self.responseLimits = responseLimits
         var groups: [String: BackendGroup] = [:]
         for (index, settings) in config.backends.enumerated() {
             groups[settings.name] = try BackendGroup(settings, index: index, pools: pools)

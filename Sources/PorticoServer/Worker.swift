@@ -182,7 +182,7 @@ final class Worker: @unchecked Sendable {
 
     /// Picks a server of `group` for a request whose key hashes to `key` and takes a slot on it
     /// (give it back with `group.pool.release`). Nil when no eligible server is left.
-    func pickServer(in group: BackendGroup, key: UInt64, excluding tried: [Int]) -> UpstreamServer? {
+    func pickServer(in group: BackendGroup, key: UInt64, excluding tried: ServerSet) -> UpstreamServer? {
         let index = group.index
         let now = monotonicClock
         guard index < balancers.count, balancers[index].generation == group.generation else {

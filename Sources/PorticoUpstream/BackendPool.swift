@@ -100,7 +100,7 @@ public final class BackendPool: Sendable {
     /// Picks a server with `balancer` among the eligible ones not in `excluding`, and takes a slot
     /// on it (a half-open trial, one of its `max_conns`). Nil when no server can take the request.
     public func pick(
-        with balancer: inout some Balancer, key: UInt64, excluding tried: [Int], now: Double
+        with balancer: inout some Balancer, key: UInt64, excluding tried: ServerSet, now: Double
     ) -> UpstreamServer? {
         let inFlight: (Int) -> Int = { [counters] in counters[$0].inFlight.load(ordering: .relaxed) }
         guard needsLock else {

@@ -49,7 +49,7 @@ final class EventRecorder: BackendObserver, @unchecked Sendable {
 
     /// Picks with `balancer` `count` times, releasing each slot at once; returns the ids (nil for no server).
     private func picks(
-        _ pool: BackendPool, _ balancer: inout SmoothWeightedBalancer, _ count: Int, excluding: [Int] = [],
+        _ pool: BackendPool, _ balancer: inout SmoothWeightedBalancer, _ count: Int, excluding: ServerSet = [],
         now: Double
     ) -> [Int?] {
         (0..<count).map { _ in
@@ -385,5 +385,21 @@ final class EventRecorder: BackendObserver, @unchecked Sendable {
         let (new, _) = pool(servers([1]), guards: breakerGuards(failures: 5, open: 10), previous: old)
         #expect(new.standing(0).breaker?.state == .closed)
         #expect(new.standing(0).breaker?.settings.failures == 5)
+    }
+}
+
+@Suite struct ServerSetTests {
+    @Test func holdsIdsBelowAndAbove64() {
+        var set: ServerSet = [0, 63]
+        #expect(set.count == 2 && set.contains(0) && set.contains(63) && !set.contains(1))
+        set.insert(64)
+        set.insert(200)
+        set.insert(200)
+        #expect(set.count == 4 && set.contains(64) && set.contains(200))
+        set.remove(63)
+        set.remove(200)
+        #expect(set == [0, 64])
+        set.removeAll()
+        #expect(set.isEmpty)
     }
 }
