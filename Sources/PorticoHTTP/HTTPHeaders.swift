@@ -245,16 +245,6 @@ public struct HTTPHeaders: @unchecked Sendable, Equatable, Sequence {
         }
     }
 
-    /// Appends a field whose value is `value`'s bytes (built without a String on a hot path).
-    public mutating func add(_ name: String, bytes value: [UInt8]) {
-        Self.withUTF8(name) { name in
-            value.withUnsafeBytes { value in
-                reserve(entries: 1, bytes: name.count + value.count + 4)
-                buffer.withStorage { $0.appendLine(name: name, value: value) }
-            }
-        }
-    }
-
     /// Removes every field called `name`, then appends one with `value`.
     public mutating func set(_ name: String, _ value: String) {
         remove(name)

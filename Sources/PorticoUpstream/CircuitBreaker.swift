@@ -137,12 +137,6 @@ public struct CircuitBreaker: Sendable, Equatable {
         }
     }
 
-    /// Whether the breaker keeps the server out (open and not yet due for a trial).
-    public func isEjected(now: Double) -> Bool {
-        if case .open(let until) = state { return now < until }
-        return false
-    }
-
     /// A change of state and why, for observers.
     public struct Transition: Sendable, Equatable {
         public var from: State
