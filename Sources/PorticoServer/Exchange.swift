@@ -78,7 +78,7 @@ final class Exchange {
     /// The key `balance hash` maps to a server: the cache key's fingerprint, so one URL keeps
     /// going to one server. Only computed for such groups.
     var balancingKey: UInt64 {
-        guard group.balanceKind == .hash else { return 0 }
+        guard group.settings.balance == .hash else { return 0 }
         return CacheKey(scheme: "http", request: request)?.fingerprint ?? 0
     }
 

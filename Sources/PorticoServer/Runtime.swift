@@ -131,14 +131,6 @@ final class BackendGroup: Sendable {
         generation = ServerSlots.shared.nextGeneration()
         pool = pools.pool(for: settings, servers: servers)
     }
-
-    var balanceKind: BalanceKind {
-        switch settings.balance {
-        case .weighted: .weighted
-        case .leastConn: .leastConn
-        case .hash: .hash
-        }
-    }
 }
 
 /// Every backend's pool by name, so a reload hands each server's health and breaker state on to

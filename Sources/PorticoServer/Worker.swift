@@ -173,7 +173,7 @@ final class Worker: @unchecked Sendable {
     }
 
     private func makeBalancer(_ group: BackendGroup) -> any Balancer {
-        switch group.balanceKind {
+        switch group.settings.balance {
         case .weighted: SmoothWeightedBalancer(servers: group.servers)
         case .leastConn: LeastConnBalancer(servers: group.servers, seed: UInt64(index) &+ 0x5EED)
         case .hash: ConsistentHashBalancer(servers: group.servers)

@@ -12,10 +12,3 @@ public protocol Balancer: Sendable {
         key: UInt64, inFlight: (Int) -> Int, where isEligible: (UpstreamServer) -> Bool
     ) -> UpstreamServer?
 }
-
-/// The `balance` directive's choices.
-public enum BalanceKind: Sendable {
-    case weighted
-    case leastConn
-    case hash
-}
