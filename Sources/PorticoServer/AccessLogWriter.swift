@@ -144,8 +144,7 @@ struct AccessLogRecord {
     /// `04/Dec/2026:10:00:00 +0000`, nginx's `$time_local` in UTC.
     static func timeLocal(_ time: Double) -> String {
         let parts = brokenDown(time)
-        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        return "\(two(parts.tm_mday))/\(months[Int(parts.tm_mon)])/\(parts.tm_year + 1900):"
+        return "\(two(parts.tm_mday))/\(HTTPDate.months[Int(parts.tm_mon)])/\(parts.tm_year + 1900):"
             + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) +0000"
     }
 

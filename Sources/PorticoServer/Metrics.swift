@@ -74,10 +74,10 @@ enum Metrics {
             one($0.bytesSent)
         },
         Metric(name: "portico_cache_entries", help: "Responses stored in the cache.", kind: .gauge) {
-            one($0.cache?.entries ?? 0)
+            one($0.cache?.counters.entries ?? 0)
         },
         Metric(name: "portico_cache_bytes", help: "Bytes the cache's entries take, heads included.", kind: .gauge) {
-            one($0.cache?.bytes ?? 0)
+            one($0.cache?.counters.bytes ?? 0)
         },
         Metric(name: "portico_cache_capacity_bytes", help: "The cache's byte budget (cache memory).", kind: .gauge) {
             one($0.cache?.capacity ?? 0)
@@ -85,27 +85,30 @@ enum Metrics {
         Metric(
             name: "portico_cache_hits_total", help: "Requests answered with a fresh stored response.", kind: .counter
         ) {
-            one($0.cache?.hits ?? 0)
+            one($0.cache?.counters.hits ?? 0)
         },
         Metric(name: "portico_cache_misses_total", help: "Lookups that found no usable response.", kind: .counter) {
-            one($0.cache?.misses ?? 0)
+            one($0.cache?.counters.misses ?? 0)
         },
         Metric(
             name: "portico_cache_stale_total", help: "Requests answered with a stale stored response.", kind: .counter
         ) {
-            one($0.cache?.stale ?? 0)
+            one($0.cache?.counters.stale ?? 0)
         },
         Metric(
             name: "portico_cache_coalesced_total", help: "Requests that waited for another request's fetch.",
             kind: .counter
-        ) { one($0.cache?.coalesced ?? 0) },
+        ) { one($0.cache?.counters.coalesced ?? 0) },
         Metric(
             name: "portico_cache_evictions_total", help: "Entries evicted to stay within the budget.", kind: .counter
         ) {
-            one($0.cache?.evictions ?? 0)
+            one($0.cache?.counters.evictions ?? 0)
         },
-        Metric(name: "portico_cache_hit_ratio", help: "Hits (fresh and stale) over cache lookups.", kind: .gauge) {
-            [Sample(labels: [], value: $0.cache?.hitRatio ?? 0)]
+        Metric(
+            name: "portico_cache_hit_ratio", help: "Fresh hits over cache lookups (hits, stale and misses).",
+            kind: .gauge
+        ) {
+            [Sample(labels: [], value: $0.cache?.counters.hitRatio ?? 0)]
         },
         Metric(
             name: "portico_backend_server_weight", help: "The server's weight in its backend.", kind: .gauge,

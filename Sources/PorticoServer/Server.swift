@@ -143,11 +143,7 @@ public final class Server {
             snapshot.bytesSent += traffic.bytesSent.load(ordering: .relaxed)
         }
         if let cache {
-            let counters = cache.counters.snapshot()
-            snapshot.cache = StatsSnapshot.Cache(
-                entries: counters.entries, bytes: counters.bytes, capacity: cache.memory, hits: counters.hits,
-                misses: counters.misses, stale: counters.stale, coalesced: counters.coalesced,
-                evictions: counters.evictions)
+            snapshot.cache = StatsSnapshot.Cache(counters: cache.counters.snapshot(), capacity: cache.memory)
         }
         let groups = workers[0].runtime.groups.values.sorted { $0.index < $1.index }
         snapshot.backends = groups.map { group in

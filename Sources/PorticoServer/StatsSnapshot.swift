@@ -1,3 +1,4 @@
+import PorticoCache
 import PorticoUpstream
 
 /// Everything the admin endpoint reports, read once: `GET /stats` is its JSON and `GET /metrics`
@@ -17,20 +18,9 @@ struct StatsSnapshot: Sendable {
     var transitions = BackendEventCounters.Counts()
 
     struct Cache: Sendable {
-        var entries: Int
-        var bytes: Int
+        var counters: CacheCounters.Snapshot
+        /// `cache { memory }`.
         var capacity: Int
-        var hits: Int
-        var misses: Int
-        var stale: Int
-        var coalesced: Int
-        var evictions: Int
-
-        /// Hits (fresh and stale) over lookups; 0 before the first.
-        var hitRatio: Double {
-            let lookups = hits + stale + misses
-            return lookups == 0 ? 0 : Double(hits + stale) / Double(lookups)
-        }
     }
 
     struct Backend: Sendable {
@@ -77,19 +67,16 @@ struct StatsSnapshot: Sendable {
             }
             out.object("cache") {
                 out.field("enabled", cache != nil)
-                let cache =
-                    cache
-                    ?? Cache(
-                        entries: 0, bytes: 0, capacity: 0, hits: 0, misses: 0, stale: 0, coalesced: 0, evictions: 0)
-                out.field("entries", cache.entries)
-                out.field("bytes", cache.bytes)
-                out.field("capacity_bytes", cache.capacity)
-                out.field("hits", cache.hits)
-                out.field("misses", cache.misses)
-                out.field("stale", cache.stale)
-                out.field("coalesced", cache.coalesced)
-                out.field("evictions", cache.evictions)
-                out.field("hit_ratio", cache.hitRatio)
+                let counters = cache?.counters ?? CacheCounters.Snapshot()
+                out.field("entries", counters.entries)
+                out.field("bytes", counters.bytes)
+                out.field("capacity_bytes", cache?.capacity ?? 0)
+                out.field("hits", counters.hits)
+                out.field("misses", counters.misses)
+                out.field("stale", counters.stale)
+                out.field("coalesced", counters.coalesced)
+                out.field("evictions", counters.evictions)
+                out.field("hit_ratio", counters.hitRatio)
             }
             out.array("backends") {
                 for backend in backends {

@@ -171,7 +171,10 @@ public final class BackendPool: Sendable {
             guard var breaker = standings[id].breaker else { return nil }
             defer { standings[id].breaker = breaker }
             guard let failure else { return breaker.recordSuccess(now: now) }
-            let ejected = standings.indices.filter { $0 != id && standings[$0].breaker?.state != .closed }.count
+            var ejected = 0
+            for index in standings.indices where index != id && standings[index].breaker?.state != .closed {
+                ejected += 1
+            }
             let cap = max(1, servers.count * guards.maxEjectionPercent / 100)
             return breaker.recordFailure(now: now, reason: failure, mayOpen: ejected < cap)
         }

@@ -1,4 +1,5 @@
 import Foundation
+import PorticoCache
 import PorticoUpstream
 import Testing
 
@@ -12,7 +13,8 @@ import Testing
         var snapshot = StatsSnapshot(version: "0.1.0", uptime: 12.5)
         snapshot.responsesByClass = [0, 7, 1, 2, 3]
         snapshot.cache = StatsSnapshot.Cache(
-            entries: 4, bytes: 4096, capacity: 1 << 20, hits: 6, misses: 2, stale: 2, coalesced: 1, evictions: 0)
+            counters: CacheCounters.Snapshot(entries: 4, bytes: 4096, hits: 6, misses: 2, stale: 2, coalesced: 1),
+            capacity: 1 << 20)
         snapshot.backends = [
             StatsSnapshot.Backend(
                 name: "app", balance: "weighted",
@@ -37,7 +39,7 @@ import Testing
     @Test func samplesCarryTheSnapshotsFigures() {
         let text = Metrics.render(snapshot())
         #expect(text.contains("portico_responses_total{class=\"5xx\"} 3\n"))
-        #expect(text.contains("portico_cache_hit_ratio 0.8\n"))
+        #expect(text.contains("portico_cache_hit_ratio 0.6\n"))
         #expect(
             text.contains(
                 "portico_backend_server_breaker{backend=\"app\",server=\"127.0.0.1:9001\",state=\"half-open\"} 1\n"))
@@ -62,7 +64,7 @@ import Testing
         let json = snapshot().json
         #expect(json.hasPrefix("{\"version\":\"0.1.0\",\"uptime_seconds\":12.5,"))
         #expect(json.contains("\"requests\":{\"total\":13,\"1xx\":0,\"2xx\":7,\"3xx\":1,\"4xx\":2,\"5xx\":3}"))
-        #expect(json.contains("\"hit_ratio\":0.8"))
+        #expect(json.contains("\"hit_ratio\":0.6"))
         #expect(json.contains("\"health\":\"up\",\"breaker\":\"half-open\",\"in_flight\":1"))
         #expect(json.hasSuffix("}\n"))
     }
