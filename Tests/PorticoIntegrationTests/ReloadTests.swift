@@ -166,4 +166,31 @@ struct ReloadTests {
         #expect(served.count > 100)
         #expect(first.requestCount > 0 && second.requestCount > 0)
     }
+
+    /// A server's breaker state survives a reload that keeps the server: a dead server whose
+    /// breaker opened still gets no request after the reload (503 at once, not another 502).
+    @Test func breakerStateCarriesOverAReload() throws {
+        let dead = try TestSocket.unusedPort()
+        let config = """
+            workers 1;
+            cache { memory 0; }
+            backend app {
+                server 127.0.0.1:\(dead);
+                connect_timeout 1s; retries 0;
+                circuit_breaker { failures 1; open 30s; }
+            }
+            route backend=app;
+
+            """
+        let proxy = try PorticoProcess(config: config)
+        defer { proxy.stop() }
+        #expect(try RawClient.request(port: proxy.port, Wire.get("/")).status == 502)
+        #expect(try RawClient.request(port: proxy.port, Wire.get("/")).status == 503)
+
+        let line = try proxy.reload(config: config + "# reloaded\n")
+        #expect(line.contains("reloaded"), "\(line)")
+        let after = try RawClient.request(port: proxy.port, Wire.get("/"))
+        #expect(after.status == 503, "the breaker was reset by the reload")
+        #expect(Int(after.header("Retry-After") ?? "") ?? 0 > 20)
+    }
 }

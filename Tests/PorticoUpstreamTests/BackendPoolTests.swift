@@ -403,3 +403,34 @@ final class EventRecorder: BackendObserver, @unchecked Sendable {
         #expect(set.isEmpty)
     }
 }
+
+@Suite struct BackendEventCountersTests {
+    @Test func countsEachKindOfTransition() {
+        let counters = BackendEventCounters()
+        let events: [BackendEvent.Kind] = [
+            .health(isUp: false), .health(isUp: true), .health(isUp: false),
+            .breaker(from: .closed, to: .open(until: 10)), .breaker(from: .open(until: 10), to: .halfOpen),
+            .breaker(from: .halfOpen, to: .closed),
+        ]
+        for kind in events {
+            counters.backendChanged(BackendEvent(backend: "app", server: "a:1", kind: kind, reason: "test"))
+        }
+        var expected = BackendEventCounters.Counts()
+        expected.healthDown = 2
+        expected.healthUp = 1
+        expected.breakerOpened = 1
+        expected.breakerHalfOpened = 1
+        expected.breakerClosed = 1
+        #expect(counters.snapshot == expected)
+    }
+
+    @Test func registeredObserversHearEveryEvent() {
+        let events = BackendEvents()
+        let first = BackendEventCounters()
+        let second = BackendEventCounters()
+        events.register(first)
+        events.register(second)
+        events.publish(BackendEvent(backend: "app", server: "a:1", kind: .health(isUp: false), reason: "refused"))
+        #expect(first.snapshot.healthDown == 1 && second.snapshot.healthDown == 1)
+    }
+}
