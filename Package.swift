@@ -1,6 +1,11 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// The modules on the request path check exclusive access at compile time only in release builds:
+/// the run-time checks cost about 0.1 µs per request (measured on pass-1k). Debug builds, which
+/// the tests use, keep them, so a violation still traps there.
+let hotPath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+
 let package = Package(
     name: "Portico",
     products: [
@@ -14,13 +19,14 @@ let package = Package(
             pkgConfig: "libevent_core",
             providers: [.apt(["libevent-dev"])]
         ),
-        .target(name: "PorticoHTTP"),
+        .target(name: "PorticoHTTP", swiftSettings: hotPath),
         .target(name: "PorticoConfig"),
-        .target(name: "PorticoCache", dependencies: ["PorticoHTTP"]),
-        .target(name: "PorticoUpstream", dependencies: ["PorticoHTTP"]),
+        .target(name: "PorticoCache", dependencies: ["PorticoHTTP"], swiftSettings: hotPath),
+        .target(name: "PorticoUpstream", dependencies: ["PorticoHTTP"], swiftSettings: hotPath),
         .target(
             name: "PorticoServer",
-            dependencies: ["CLibevent", "PorticoHTTP", "PorticoCache", "PorticoConfig", "PorticoUpstream"]
+            dependencies: ["CLibevent", "PorticoHTTP", "PorticoCache", "PorticoConfig", "PorticoUpstream"],
+            swiftSettings: hotPath
         ),
         .executableTarget(name: "portico", dependencies: ["PorticoServer", "PorticoConfig"]),
         .executableTarget(name: "portico-demo-origin"),

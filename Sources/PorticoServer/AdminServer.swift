@@ -58,6 +58,7 @@ final class AdminServer {
     }
 
     var date: String { worker.dateString }
+    var readSpill: UnsafeMutableRawBufferPointer { worker.readSpill }
 
     // MARK: - Routing
 
@@ -176,7 +177,7 @@ final class AdminConnection {
     private func readable() {
         let received: Int?
         do {
-            received = try input.read(from: fd)
+            received = try input.read(from: fd, spill: server.readSpill)
         } catch {
             close()
             return

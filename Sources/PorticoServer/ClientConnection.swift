@@ -12,7 +12,7 @@ import PorticoUpstream
 // backpressure: a buffer above the high watermark stops whoever fills it until it drains.
 
 /// A client's TCP connection and the exchange it has in flight.
-final class ClientConnection: UpstreamConnectionDelegate {
+final class ClientConnection: UpstreamConnectionDelegate, DeferredWriter {
     enum Phase {
         /// Between requests, nothing received yet.
         case idle
@@ -49,6 +49,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
     /// EPOLLRDHUP) without reading what backpressure holds back.
     private var closedEvent: IOEvent?
     private var writeEvent: IOEvent?
+    var isFlushQueued = false
     private var timer: IOEvent?
     private var phase: Phase = .idle
     /// The request in flight, set exactly while the phase is `.active`. An exchange that goes
@@ -129,7 +130,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
     private func readable() {
         let received: Int?
         do {
-            received = try input.read(from: fd)
+            received = try input.read(from: fd, spill: worker.readSpill)
         } catch {
             abort()
             return
@@ -281,7 +282,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
         exchange.requestTime = worker.wallClock
         phase = .active
         self.exchange = exchange
-        flush()
+        flushAtEndOfTurn()
         connectUpstream(exchange, carrying: nil)
         if self.exchange === exchange {
             forwardRequestBody(exchange)
@@ -477,7 +478,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
             if timerKind == .body { setTimer(.none, nil) }
             upstream.requestSent()
         }
-        upstream.flush()
+        upstream.flushAtEndOfTurn()
         if peerClosed && !exchange.requestBodyDone {
             // The client went away mid-body: the backend must never see a complete-looking
             // request, so its connection is cut with the body short.
@@ -589,7 +590,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
         // Stored before its last bytes go out: a client that has the whole response and asks
         // again, on any worker, finds it in the cache.
         if case .done = exchange.responseBody { store(exchange) }
-        flush()
+        flushAtEndOfTurn()
         guard self.exchange === exchange else { return }
         if case .done = exchange.responseBody {
             finishExchange(exchange, upstream: upstream)
@@ -744,11 +745,11 @@ final class ClientConnection: UpstreamConnectionDelegate {
         if closeAfterResponse || peerClosed {
             phase = .closing
             setTimer(.none, nil)
-            flush()
+            flushAtEndOfTurn()
             return
         }
         enterIdle()
-        flush()
+        flushAtEndOfTurn()
         if !input.isEmpty { process() }
     }
 
@@ -760,7 +761,10 @@ final class ClientConnection: UpstreamConnectionDelegate {
 
     // MARK: - Writing
 
-    private func flush() {
+    /// Queues the output for the end of the loop turn (see `PendingWrites`).
+    private func flushAtEndOfTurn() { worker.pendingWrites.add(self) }
+
+    func flush() {
         if case .closed = phase { return }
         if !output.isEmpty {
             let before = output.count

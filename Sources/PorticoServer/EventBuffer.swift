@@ -125,35 +125,78 @@ final class EventBuffer {
         return try body(UnsafeRawBufferPointer(start: vector.iov_base, count: vector.iov_len))
     }
 
-    /// Reads what the socket has, up to `limit` bytes, straight into reserved buffer space (no
-    /// FIONREAD ioctl, unlike `evbuffer_read`). Returns the byte count, 0 at end of stream, nil
-    /// when the socket has nothing now.
-    func read(from fd: CInt, limit: Int = 65536) throws(SystemError) -> Int? {
-        var vectors = (iovec(), iovec())
-        return try withUnsafeMutablePointer(to: &vectors) { pointer throws(SystemError) -> Int? in
-            let vectorPointer = UnsafeMutableRawPointer(pointer).assumingMemoryBound(to: iovec.self)
-            let reserved = evbuffer_reserve_space(raw, limit, vectorPointer, 2)
-            guard reserved > 0 else { throw SystemError(errno: ENOMEM, operation: "evbuffer_reserve_space") }
-            let received: Int
-            do throws(SystemError) {
-                received = try syscall("read") { readv(fd, vectorPointer, reserved) }
-            } catch {
-                if error.errno == EAGAIN || error.errno == EWOULDBLOCK { return nil }
-                throw error
-            }
-            var remaining = received
-            for index in 0..<Int(reserved) {
-                let take = min(remaining, vectorPointer[index].iov_len)
-                vectorPointer[index].iov_len = take
-                remaining -= take
-            }
-            evbuffer_commit_space(raw, vectorPointer, reserved)
-            return received
+    /// Bytes a read puts straight into the buffer: with libevent's chain header, a 4 KiB block.
+    static let readRoom = 4096 - 64
+
+    /// Reads what the socket has: up to `readRoom` bytes straight into the buffer and, when that
+    /// fills, up to `spill.count` more into `spill`, copied in after. Returns the byte count, 0 at
+    /// end of stream, nil when the socket has nothing now.
+    ///
+    /// Why not reserve room for a whole large read: libevent rounds a block up to a power of two,
+    /// so 64 KiB of room is a 128 KiB block per read, which glibc maps and unmaps (or trims and
+    /// grows its heap for) every time: measured at one page fault per request on pass-1k. Most
+    /// reads are a request or a small response and fit the room; only a big read's excess is
+    /// copied. `recv`, not `readv` or `evbuffer_read`: the socket call skips the file layer's
+    /// checks and notifications, and needs no FIONREAD ioctl to size the room.
+    func read(from fd: CInt, spill: UnsafeMutableRawBufferPointer) throws(SystemError) -> Int? {
+        var room = iovec()
+        guard evbuffer_reserve_space(raw, EventBuffer.readRoom, &room, 1) == 1 else {
+            throw SystemError(errno: ENOMEM, operation: "evbuffer_reserve_space")
+        }
+        let roomSize = room.iov_len
+        guard let direct = try receive(fd, room.iov_base, roomSize) else { return nil }
+        room.iov_len = direct
+        evbuffer_commit_space(raw, &room, 1)
+        // A failure after some bytes arrived waits for the next read, so those bytes count.
+        guard direct == roomSize, let more = (try? receive(fd, spill.baseAddress, spill.count)) ?? nil, more > 0
+        else { return direct }
+        evbuffer_add(raw, spill.baseAddress, more)
+        return direct + more
+    }
+
+    private func receive(_ fd: CInt, _ base: UnsafeMutableRawPointer?, _ count: Int) throws(SystemError) -> Int? {
+        do throws(SystemError) {
+            return try syscall("read") { recv(fd, base, count, 0) }
+        } catch {
+            if error.errno == EAGAIN || error.errno == EWOULDBLOCK { return nil }
+            throw error
         }
     }
 
     /// Writes as much as the socket takes; returns the byte count (0 when the kernel took nothing).
+    ///
+    /// With memory blocks only, `send` or `sendmsg` (not libevent's `writev`), for the reason
+    /// `read` uses `recv`. A buffer with sendfile segments goes through libevent, which sends them.
     func write(to fd: CInt) throws(SystemError) -> Int {
+        if hasFileSegments { return try writeSegments(to: fd) }
+        var total = 0
+        while !isEmpty {
+            let written = withUnsafeTemporaryAllocation(of: iovec.self, capacity: 16) { vectors -> (Int, Int) in
+                let filled = min(Int(evbuffer_peek(raw, -1, nil, vectors.baseAddress, 16)), 16)
+                let offered = vectors[0..<filled].reduce(0) { $0 + $1.iov_len }
+                if filled == 1 {
+                    return (send(fd, vectors[0].iov_base, vectors[0].iov_len, Int32(MSG_NOSIGNAL)), offered)
+                }
+                var message = msghdr()
+                message.msg_iov = vectors.baseAddress
+                message.msg_iovlen = filled
+                return (sendmsg(fd, &message, Int32(MSG_NOSIGNAL)), offered)
+            }
+            if written.0 < 0 {
+                let code = errno
+                if code == EINTR { continue }
+                if code == EAGAIN || code == EWOULDBLOCK { break }
+                throw SystemError(errno: code, operation: "write")
+            }
+            evbuffer_drain(raw, written.0)
+            total += written.0
+            // The kernel took less than offered: its buffer is full.
+            if written.0 < written.1 || written.0 == 0 { break }
+        }
+        return total
+    }
+
+    private func writeSegments(to fd: CInt) throws(SystemError) -> Int {
         var total = 0
         repeat {
             let written = evbuffer_write(raw, fd)
@@ -164,7 +207,7 @@ final class EventBuffer {
             }
             if written == 0 { break }
             total += Int(written)
-        } while hasFileSegments && !isEmpty
+        } while !isEmpty
         if isEmpty { hasFileSegments = false }
         return total
     }

@@ -21,6 +21,10 @@ final class Worker: @unchecked Sendable {
     private var drainTimer: IOEvent?
     private var resumeAcceptTimer: IOEvent?
     private var graveyard: [AnyObject] = []
+    /// Where reads put what does not fit a buffer's next block; see `EventBuffer.read`.
+    let readSpill = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 16)
+    /// Output queued this loop turn; see `PendingWrites`.
+    let pendingWrites = PendingWrites()
     private var listeners: [Listener] = []
     private var clients: [ObjectIdentifier: ClientConnection] = [:]
     /// Idle keep-alive connections by server slot (`ServerSlots`).
@@ -89,6 +93,8 @@ final class Worker: @unchecked Sendable {
         }
     }
 
+    deinit { readSpill.deallocate() }
+
     // MARK: - Access log
 
     /// Queues one line; the buffer goes to the writer thread when full and once a second.
@@ -119,7 +125,13 @@ final class Worker: @unchecked Sendable {
     func run() {
         running = true
         startProbes()
-        event_base_loop(base, 0)
+        // One turn at a time, so that the output of each turn is written once all its callbacks
+        // have run (libevent 2.1 has no end-of-turn hook).
+        while event_base_loop(base, EVLOOP_ONCE) == 0 {
+            pendingWrites.flushAll()
+            if event_base_got_exit(base) != 0 || event_base_got_break(base) != 0 { break }
+        }
+        pendingWrites.flushAll()
         for probe in probes { probe.stop() }
         probes.removeAll()
         for pool in idleUpstreams { for upstream in pool { upstream.close() } }
