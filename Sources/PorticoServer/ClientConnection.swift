@@ -524,7 +524,7 @@ final class ClientConnection: UpstreamConnectionDelegate, DeferredWriter {
             let pool = exchange.group.pool
             exchange.recordResult(
                 failure: pool.isFailure(status: response.status) ? "status \(response.status)" : nil,
-                latency: worker.preciseClock - exchange.sentAt, now: worker.monotonicClock)
+                latency: max(0, worker.wallClock - exchange.sentAt), now: worker.monotonicClock)
             if applyCache(to: response, of: exchange, from: upstream) { return false }
             exchange.response = response
             switch response.framing {
@@ -564,7 +564,11 @@ final class ClientConnection: UpstreamConnectionDelegate, DeferredWriter {
         case .length(let remaining):
             let count = min(Int64(upstream.input.count), remaining)
             capture(Int(count), of: upstream.input, for: exchange)
-            upstream.input.move(Int(count), to: output)
+            if count <= EventBuffer.smallBody {
+                upstream.input.copy(Int(count), to: output)
+            } else {
+                upstream.input.move(Int(count), to: output)
+            }
             exchange.responseBody = count == remaining ? .done : .length(remaining: remaining - count)
         case .chunked(var decoder):
             do {

@@ -67,6 +67,7 @@ final class EventBuffer {
             evbuffer_file_segment_free(segment)
             if added == 0 {
                 hasFileSegments = true
+                if range.count >= EventBuffer.corkedSegment { wantsCork = true }
                 return
             }
         }
@@ -99,6 +100,24 @@ final class EventBuffer {
     /// Moves up to `count` bytes from the front of this buffer to the end of `destination`.
     func move(_ count: Int, to destination: EventBuffer) {
         _ = evbuffer_remove_buffer(raw, destination.raw, count)
+    }
+
+    /// Bodies up to this size are copied after the head rather than moved (see `copy`).
+    static let smallBody = 4096
+
+    /// Copies up to `count` bytes from the front of this buffer to the end of `destination` and
+    /// drains them here. For a small body after its head: copied into the head's block (see
+    /// `ProxyHeaders.appendClientResponse`), the response goes out in one piece, by `send` rather
+    /// than `sendmsg`, and the body's own block is freed at once. Bytes spread over several blocks
+    /// are moved instead.
+    func copy(_ count: Int, to destination: EventBuffer) {
+        var first = iovec()
+        guard evbuffer_peek(raw, count, nil, &first, 1) >= 1, first.iov_len >= count else {
+            move(count, to: destination)
+            return
+        }
+        _ = evbuffer_add(destination.raw, first.iov_base, count)
+        drain(count)
     }
 
     /// Moves everything to the end of `destination`.
@@ -196,7 +215,22 @@ final class EventBuffer {
         return total
     }
 
+    /// The socket is corked (TCP_CORK) until the file segments now in the buffer are written.
+    private var isCorked = false
+    /// A file segment of at least `corkedSegment` bytes was added since the buffer was last empty.
+    private var wantsCork = false
+    static let corkedSegment = 512 * 1024
+
+    /// Corked while a response with a large sendfile segment goes out, as nginx's `tcp_nopush`
+    /// does: the head and the body's pieces then leave in full segments instead of a short one
+    /// after each call. Uncorking once the buffer is empty sends the tail. Measured against nginx
+    /// (64 connections, one worker): on 1 MiB bodies corking took Portico from 5.8k to 9.5k req/s
+    /// (nginx 7.0k) at 65 µs of CPU a request (nginx 79); on 256 KiB bodies it raised req/s too
+    /// (28.8k to 33.4k) but also CPU (20 to 29 µs) and p99 (2.2 to 3.5 ms, nginx 3.3), so only
+    /// segments of `corkedSegment` bytes or more are corked.
     private func writeSegments(to fd: CInt) throws(SystemError) -> Int {
+        if wantsCork && !isCorked { isCorked = setCork(fd, true) }
+        defer { if isEmpty && isCorked { isCorked = !setCork(fd, false) } }
         var total = 0
         repeat {
             let written = evbuffer_write(raw, fd)
@@ -208,8 +242,16 @@ final class EventBuffer {
             if written == 0 { break }
             total += Int(written)
         } while !isEmpty
-        if isEmpty { hasFileSegments = false }
+        if isEmpty {
+            hasFileSegments = false
+            wantsCork = false
+        }
         return total
+    }
+
+    private func setCork(_ fd: CInt, _ on: Bool) -> Bool {
+        var value: CInt = on ? 1 : 0
+        return setsockopt(fd, CInt(IPPROTO_TCP), TCP_CORK, &value, socklen_t(MemoryLayout<CInt>.size)) == 0
     }
 }
 

@@ -118,9 +118,14 @@ enum ProxyHeaders {
         let headers = response.headers
         var omitted: ProxyFields = .via
         if case .passThrough = framing, case .none = response.framing {} else { omitted.insert(.contentLength) }
+        // Room for a small body too, so that it is copied into the head's block (EventBuffer.copy).
+        var smallBody = 0
+        if case .passThrough = framing, case .length(let length) = response.framing, length <= EventBuffer.smallBody {
+            smallBody = Int(length)
+        }
         let bound =
             response.statusLineBound + 2 * headers.forwardedSizeBound + date.utf8.count
-            + (cacheStatus?.fieldValueBound ?? 0) + 160
+            + (cacheStatus?.fieldValueBound ?? 0) + 160 + smallBody
         output.append(bound: bound) { out in
             response.writeStatusLine(as: .http11, to: &out)
             let seen = headers.writeForwarded(to: &out, omitting: omitted)
