@@ -75,7 +75,7 @@ public enum RevalidationReason: Sendable, Equatable {
 /// RFC 9111 §4 reuse rules for a selected stored response.
 public enum CacheRequestPolicy {
     /// The statuses that count as an origin error for stale-if-error (RFC 5861 §4).
-    public static let errorStatuses: Set<Int> = [500, 502, 503, 504]
+    public static let errorStatuses: StatusSet = [500, 502, 503, 504]
 
     /// Whether a stored GET response can answer a request with `method` (RFC 9111 §4: the method
     /// must allow it; a GET response also answers HEAD). Other methods bypass the cache.

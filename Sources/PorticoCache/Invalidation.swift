@@ -17,10 +17,11 @@ import PorticoHTTP
 /// Which stored responses an unsafe request makes obsolete (RFC 9111 §4.4).
 public enum Invalidation {
     /// RFC 9110 §9.2.1 safe methods. Method names are case-sensitive (§9.1).
-    public static let safeMethods: Set<String> = ["GET", "HEAD", "OPTIONS", "TRACE"]
-
     public static func isSafe(_ method: String) -> Bool {
-        safeMethods.contains(method)
+        switch method {
+        case "GET", "HEAD", "OPTIONS", "TRACE": true
+        default: false
+        }
     }
 
     /// The URIs whose stored responses must go: the target URI, then the same-origin Location

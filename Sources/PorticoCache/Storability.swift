@@ -65,14 +65,14 @@ public enum NotStoredReason: String, Sendable, Equatable, CaseIterable {
 public enum Storability {
     /// RFC 9110 §15.1: statuses "defined as heuristically cacheable". 206 is among them but is
     /// never stored here.
-    public static let heuristicallyCacheableStatuses: Set<Int> = [
+    public static let heuristicallyCacheableStatuses: StatusSet = [
         200, 203, 204, 206, 300, 301, 308, 404, 405, 410, 414, 501,
     ]
 
     /// The final statuses whose caching requirements this cache implements: those RFC 9110 §15
     /// defines, minus 206 (partial content) and 304 (an update, not a response to store), and
     /// minus 305 and 306 (deprecated and unused).
-    public static let understoodStatuses: Set<Int> = [
+    public static let understoodStatuses: StatusSet = [
         200, 201, 202, 203, 204, 205,
         300, 301, 302, 303, 307, 308,
         400, 401, 402, 403, 404, 405, 406, 407, 408, 409, 410, 411, 412, 413, 414, 415, 416, 417, 421, 422, 426,

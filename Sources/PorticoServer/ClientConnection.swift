@@ -12,7 +12,7 @@ import PorticoUpstream
 // backpressure: a buffer above the high watermark stops whoever fills it until it drains.
 
 /// A client's TCP connection and the exchange it has in flight.
-final class ClientConnection: UpstreamConnectionDelegate, DeferredWriter {
+final class ClientConnection: UpstreamConnectionDelegate {
     enum Phase {
         /// Between requests, nothing received yet.
         case idle
@@ -49,6 +49,7 @@ final class ClientConnection: UpstreamConnectionDelegate, DeferredWriter {
     /// EPOLLRDHUP) without reading what backpressure holds back.
     private var closedEvent: IOEvent?
     private var writeEvent: IOEvent?
+    /// In the worker's `PendingWrites` this turn, so that it is queued once however often it asks.
     var isFlushQueued = false
     private var timer: IOEvent?
     private var phase: Phase = .idle
@@ -478,7 +479,7 @@ final class ClientConnection: UpstreamConnectionDelegate, DeferredWriter {
             if timerKind == .body { setTimer(.none, nil) }
             upstream.requestSent()
         }
-        upstream.flushAtEndOfTurn()
+        upstream.flush()
         if peerClosed && !exchange.requestBodyDone {
             // The client went away mid-body: the backend must never see a complete-looking
             // request, so its connection is cut with the body short.

@@ -16,7 +16,7 @@ protocol UpstreamConnectionDelegate: AnyObject {
 /// back to the worker's keep-alive pool when the exchange ended cleanly.
 ///
 /// It knows nothing of HTTP; the client connection that owns the exchange parses what arrives.
-final class UpstreamConnection: DeferredWriter {
+final class UpstreamConnection {
     enum Failure: Error {
         case connect(String)
         case connectTimeout
@@ -57,7 +57,6 @@ final class UpstreamConnection: DeferredWriter {
     private static let idleTimeout = timeval(tv_sec: 60, tv_usec: 0)
     /// In the worker's keep-alive pool, waiting for the next exchange.
     private var isIdle = false
-    var isFlushQueued = false
 
     /// Starts connecting; the failure, if immediate, arrives through the delegate on return.
     init(worker: Worker, server: UpstreamServer, slot: Int, address: ResolvedAddress, connectTimeout: timeval)
@@ -101,7 +100,7 @@ final class UpstreamConnection: DeferredWriter {
             timer?.delete()
             setReading(true)
         }
-        flushAtEndOfTurn()
+        flush()
     }
 
     /// The whole request is in `output`: from now on (once it is written) a response is due.
@@ -122,9 +121,6 @@ final class UpstreamConnection: DeferredWriter {
             timer?.delete()
         }
     }
-
-    /// Queues the output for the end of the loop turn (see `PendingWrites`).
-    func flushAtEndOfTurn() { worker.pendingWrites.add(self) }
 
     /// Writes what `output` holds as far as the socket takes it.
     func flush() {
