@@ -41,7 +41,10 @@ final class ClientConnection: UpstreamConnectionDelegate {
     /// Unique on its worker: how a coalesced fetch finds its waiters.
     let id: UInt64
     private let fd: CInt
-    let peer: String
+    private let peerAddress: ResolvedAddress
+    /// The client's address as text (X-Forwarded-For, the access log), made when first needed:
+    /// formatting it costs a tenth of a cache hit on a fresh connection, and most hits never ask.
+    private(set) lazy var peer: String = peerAddress.host
     private let input = EventBuffer()
     let output = EventBuffer(drainsToSocket: true)
     private var readEvent: IOEvent?
@@ -76,11 +79,11 @@ final class ClientConnection: UpstreamConnectionDelegate {
     /// close lingers so the client sees the response rather than a reset.
     private var lingerOnClose = false
 
-    init(worker: Worker, id: UInt64, fd: CInt, peer: String) {
+    init(worker: Worker, id: UInt64, fd: CInt, peer: ResolvedAddress) {
         self.worker = worker
         self.id = id
         self.fd = fd
-        self.peer = peer
+        peerAddress = peer
         runtime = worker.runtime
         parser = RequestParser(limits: runtime.parseLimits)
         responseParser = ResponseParser(limits: runtime.responseLimits)
@@ -93,6 +96,10 @@ final class ClientConnection: UpstreamConnectionDelegate {
         }
         timer = IOEvent(base: worker.base, fd: -1, events: 0) { [unowned(unsafe) self] _ in timedOut() }
         enterIdle()
+        // A client usually sends its request right after connecting, so it is often here by the
+        // time the connection is accepted: read it now rather than a loop turn later. Measured on
+        // close-1k: 4 % more requests a second and a lower p99; an empty read costs one recv.
+        readable()
     }
 
     /// The write and hang-up events are made the first time they are needed: most connections

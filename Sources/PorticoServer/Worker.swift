@@ -290,7 +290,7 @@ final class Worker: @unchecked Sendable {
             guard let (fd, peer) = accepted else { return }
             Socket.setNoDelay(fd)
             nextConnectionID += 1
-            let client = ClientConnection(worker: self, id: nextConnectionID, fd: fd, peer: peer.host)
+            let client = ClientConnection(worker: self, id: nextConnectionID, fd: fd, peer: peer)
             traffic.accepted.add(1, ordering: .relaxed)
             traffic.open.add(1, ordering: .relaxed)
             clients[ObjectIdentifier(client)] = client
