@@ -22,9 +22,10 @@ import PorticoHTTP
 //   no-transform, only-if-cached) count however they are written, even with an argument they
 //   should not have. Directives that relax (public, immutable, must-understand) count only in
 //   their valid, argument-less form.
-// - no-cache and private may list field names (§5.2.2.4, §5.2.2.7). The names are kept, but a
-//   shared cache here treats the qualified form exactly like the unqualified one (`noCache`,
-//   `isPrivate`): that is always allowed and never serves a listed field unvalidated.
+// - no-cache and private may list field names (§5.2.2.4, §5.2.2.7). A shared cache here treats
+//   the qualified form exactly like the unqualified one (`noCache`, `isPrivate`): that is always
+//   allowed and never serves a listed field unvalidated, so the names are not kept. (Keeping them
+//   made the value hold two arrays, and every copy of it on the request path cost their retains.)
 
 /// The directives of all `Cache-Control` field lines of a request or a response (RFC 9111 §5.2).
 ///
@@ -55,8 +56,6 @@ public struct CacheControl: Sendable, Equatable {
     /// `no-cache`: response §5.2.2.4 (store, but validate every use), request §5.2.1.4 (validate
     /// before using a stored response). True for the qualified form too.
     public var noCache = false
-    /// The field names of `no-cache="…"`, lowercased; empty when any occurrence was unqualified.
-    public var noCacheFieldNames: [String] = []
     /// `no-store`: response §5.2.2.5, request §5.2.1.5 — do not store.
     public var noStore = false
     /// `no-transform` (§5.2.1.6, §5.2.2.6).
@@ -72,8 +71,6 @@ public struct CacheControl: Sendable, Equatable {
     public var isPublic = false
     /// `private` (§5.2.2.7). True for the qualified form too.
     public var isPrivate = false
-    /// The field names of `private="…"`, lowercased; empty when any occurrence was unqualified.
-    public var privateFieldNames: [String] = []
     /// `must-revalidate` (§5.2.2.2).
     public var mustRevalidate = false
     /// `proxy-revalidate` (§5.2.2.8).
@@ -150,10 +147,13 @@ public struct CacheControl: Sendable, Equatable {
 
     // MARK: - Parsing
 
-    /// A directive's argument as received.
+    /// A directive's argument as received. Only delta-seconds are read from one: the
+    /// directives with other arguments (`no-cache="…"`, `private="…"`) count as unqualified.
     private enum Argument {
         case none
-        case value(String)
+        /// A well-formed token or quoted-string, and its delta-seconds value (nil when it is not
+        /// `1*DIGIT`).
+        case value(delta: Int?)
         case malformed
     }
 
@@ -165,20 +165,60 @@ public struct CacheControl: Sendable, Equatable {
         var argument = Argument.none
         if let equals = element.first(where: { bytes[$0] == FieldValueSyntax.equals }) {
             nameRange = Self.trimmed(bytes, element.lowerBound..<equals)
-            let raw = Self.trimmed(bytes, (equals + 1)..<element.upperBound)
-            let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[raw]), as: UTF8.self)
-            if raw.first.map({ bytes[$0] }) == FieldValueSyntax.quote {
-                argument = FieldValueSyntax.unquoted(text[...]).map(Argument.value) ?? .malformed
-            } else if !raw.isEmpty && raw.allSatisfy({ FieldValueSyntax.isTchar(bytes[$0]) }) {
-                argument = .value(text)
-            } else {
-                argument = .malformed
-            }
+            argument = Self.argument(bytes, Self.trimmed(bytes, (equals + 1)..<element.upperBound))
         }
         guard !nameRange.isEmpty, nameRange.allSatisfy({ FieldValueSyntax.isTchar(bytes[$0]) }),
             let name = Name(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[nameRange])))
         else { return }
         apply(name: name, argument)
+    }
+
+    /// `token / quoted-string` (RFC 9110 §5.6.2, §5.6.4), read straight from the bytes: a quoted
+    /// string must close at its end, and `\x` stands for `x`.
+    private static func argument(_ bytes: UnsafeBufferPointer<UInt8>, _ raw: Range<Int>) -> Argument {
+        guard let first = raw.first else { return .malformed }
+        var digits = DeltaSeconds()
+        guard bytes[first] == FieldValueSyntax.quote else {
+            for index in raw {
+                guard FieldValueSyntax.isTchar(bytes[index]) else { return .malformed }
+                digits.append(bytes[index])
+            }
+            return .value(delta: digits.value)
+        }
+        var index = first + 1
+        while index < raw.upperBound {
+            var byte = bytes[index]
+            if byte == FieldValueSyntax.quote {
+                return index + 1 == raw.upperBound ? .value(delta: digits.value) : .malformed
+            }
+            if byte == FieldValueSyntax.backslash {
+                index += 1
+                guard index < raw.upperBound else { return .malformed }
+                byte = bytes[index]
+            }
+            digits.append(byte)
+            index += 1
+        }
+        return .malformed
+    }
+
+    /// `delta-seconds = 1*DIGIT` accumulated a byte at a time, capped at 2^31 (RFC 9111 §1.2.2).
+    private struct DeltaSeconds {
+        private var result = 0
+        private var isValid = true
+        private var isEmpty = true
+
+        mutating func append(_ byte: UInt8) {
+            isEmpty = false
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else {
+                isValid = false
+                return
+            }
+            // Saturate rather than overflow; any value past the cap reads as the cap.
+            if result < FieldValueSyntax.deltaSecondsCap { result = result * 10 + Int(byte - UInt8(ascii: "0")) }
+        }
+
+        var value: Int? { isValid && !isEmpty ? min(result, FieldValueSyntax.deltaSecondsCap) : nil }
     }
 
     /// The directives this cache acts on, recognized from the bytes (ASCII case ignored) by
@@ -274,9 +314,7 @@ public struct CacheControl: Sendable, Equatable {
             staleWhileRevalidate = Self.smallest(staleWhileRevalidate, Self.delta(argument))
         case .staleIfError: staleIfError = Self.smallest(staleIfError, Self.delta(argument))
         case .minFresh:
-            if case .value(let text) = argument, let seconds = FieldValueSyntax.deltaSeconds(text[...]) {
-                minFresh = max(minFresh ?? 0, seconds)
-            }
+            if case .value(let seconds?) = argument { minFresh = max(minFresh ?? 0, seconds) }
         case .maxStale:
             if hasArgument {
                 let seconds = Self.delta(argument)
@@ -288,10 +326,8 @@ public struct CacheControl: Sendable, Equatable {
             } else if maxStale == nil {
                 maxStale = .any
             }
-        case .noCache:
-            (noCache, noCacheFieldNames) = Self.merged(noCache, noCacheFieldNames, argument)
-        case .isPrivate:
-            (isPrivate, privateFieldNames) = Self.merged(isPrivate, privateFieldNames, argument)
+        case .noCache: noCache = true
+        case .isPrivate: isPrivate = true
         case .noStore: noStore = true
         case .mustRevalidate: mustRevalidate = true
         case .proxyRevalidate: proxyRevalidate = true
@@ -305,28 +341,11 @@ public struct CacheControl: Sendable, Equatable {
 
     /// A delta-seconds argument, or 0 when it is missing or invalid (see the file comment).
     private static func delta(_ argument: Argument) -> Int {
-        guard case .value(let text) = argument else { return 0 }
-        return FieldValueSyntax.deltaSeconds(text[...]) ?? 0
+        guard case .value(let seconds?) = argument else { return 0 }
+        return seconds
     }
 
     private static func smallest(_ current: Int?, _ new: Int) -> Int {
         min(current ?? new, new)
-    }
-
-    /// Folds one `no-cache` or `private` occurrence into the flag and its field names: any
-    /// unqualified (or malformed, or empty) occurrence clears the list, meaning "the whole
-    /// response".
-    private static func merged(_ present: Bool, _ names: [String], _ argument: Argument) -> (Bool, [String]) {
-        let listed: [String]
-        if case .value(let text) = argument {
-            listed = FieldValueSyntax.elements(text[...]).filter { !$0.isEmpty }.map(FieldValueSyntax.lowercased)
-        } else {
-            listed = []
-        }
-        // The whole response is meant when this or an earlier occurrence names no fields.
-        if listed.isEmpty || (present && names.isEmpty) { return (true, []) }
-        var union = names
-        for name in listed where !union.contains(name) { union.append(name) }
-        return (true, union)
     }
 }

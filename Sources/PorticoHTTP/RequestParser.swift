@@ -176,7 +176,7 @@ private struct RequestLine: Sendable {
     /// the target's string where they are the whole of it).
     func strings(_ bytes: UnsafeRawBufferPointer) -> (method: String, target: String, path: String, authority: String?)
     {
-        let method = HeadScanner.string(bytes, self.method)
+        let method = InternedStrings.method(bytes, self.method)
         let target = HeadScanner.string(bytes, self.target)
         switch form {
         case .path:

@@ -85,7 +85,7 @@ public struct ResponseParser: Sendable {
         return ResponseHead(
             version: line.version,
             status: status,
-            reason: HeadScanner.string(bytes, line.reason),
+            reason: InternedStrings.reason(bytes, line.reason),
             headers: HTTPHeaders(bytes, fieldLines: fields),
             framing: framing,
             keepAlive: framing != .untilClose && !isTunnel && !summary.connectionClose

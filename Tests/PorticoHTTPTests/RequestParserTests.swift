@@ -400,6 +400,16 @@ private let invalidRequests: [InvalidRequest] = [
         if let fields = example.fields { #expect(head.headers.fields == fields) }
     }
 
+    /// Common methods come back as literals (`InternedStrings`); tokens of the same length that
+    /// differ in one byte, or in case, must still come back as sent.
+    @Test(arguments: [
+        "GET", "PUT", "HEAD", "POST", "PATCH", "DELETE", "OPTIONS", "GEX", "get", "PUTS", "HEAP", "XPOST", "DELETED",
+    ])
+    func methodComesBackAsSent(_ method: String) throws {
+        let head = try #require(try parseRequest(bytes("\(method) / HTTP/1.1\r\nHost: a\r\n\r\n")).get().head)
+        #expect(head.method == method)
+    }
+
     @Test(arguments: validRequests)
     func validRequestParsesTheSameInAnyPieces(_ example: ValidRequest) {
         let input = bytes(example.text)

@@ -148,6 +148,18 @@ private let invalidResponses: [InvalidResponse] = [
         #expect(head.reason == "")
     }
 
+    /// Common reason phrases come back as literals (`InternedStrings`); others of the same
+    /// length must still come back as sent.
+    @Test(arguments: [
+        "OK", "ok", "Found", "Not Found", "Not Founx", "No Content", "Not Modified", "Not modified", "Partial Content",
+        "Moved Permanently", "Moved Permanentlx",
+    ])
+    func reasonComesBackAsSent(_ reason: String) throws {
+        let head = try #require(
+            try parseResponse(bytes("HTTP/1.1 200 \(reason)\r\nContent-Length: 0\r\n\r\n")).get().head)
+        #expect(head.reason == reason)
+    }
+
     @Test func reasonKeepsSpacesAndObsText() throws {
         let head = try #require(try parseResponse(bytes("HTTP/1.1 599 Tr\u{e8}s  bien\t!\r\n\r\n")).get().head)
         #expect(head.reason == "Tr\u{e8}s  bien\t!")
