@@ -7,7 +7,9 @@
 // MAY ignore the Range header field"), and so is anything that does not parse: a recipient MUST
 // ignore a Range it does not understand. A request whose `If-Range` does not match the stored
 // response gets the whole 200 too (§13.1.5); its entity-tag must match strongly, its date must be
-// the stored Last-Modified exactly.
+// the stored Last-Modified exactly, and that Last-Modified must be a strong validator: at least a
+// second before the stored Date (§8.8.2.2), else the origin may have changed the content within
+// the same second and the date proves nothing.
 //
 // Worked numbers, length 1000: `bytes=0-499` → 0..<500; `bytes=500-` → 500..<1000;
 // `bytes=-100` → 900..<1000; `bytes=990-2000` → 990..<1000 (the last position is clamped);
@@ -25,11 +27,15 @@ public enum ByteRange: Sendable, Equatable {
     case unsatisfiable
 
     /// The answer to `requestHeaders` (of a GET) for a stored response with `storedHeaders`
-    /// and a body of `length` bytes.
-    public static func evaluate(requestHeaders: HTTPHeaders, storedHeaders: HTTPHeaders, length: Int) -> ByteRange {
+    /// and a body of `length` bytes, at `now` (for dates with two-digit years).
+    public static func evaluate(requestHeaders: HTTPHeaders, storedHeaders: HTTPHeaders, length: Int, now: Double)
+        -> ByteRange
+    {
         let values = requestHeaders.values("Range")
         guard values.count == 1, let value = values.first else { return .whole }
-        if let condition = requestHeaders["If-Range"], !ifRangeMatches(condition, storedHeaders) { return .whole }
+        if let condition = requestHeaders["If-Range"], !ifRangeMatches(condition, storedHeaders, now: now) {
+            return .whole
+        }
         return parse(value, length: length)
     }
 
@@ -58,14 +64,20 @@ public enum ByteRange: Sendable, Equatable {
     }
 
     /// §13.1.5: a strong entity-tag equal to the stored one, or an HTTP-date equal to the stored
-    /// Last-Modified.
-    static func ifRangeMatches(_ condition: String, _ stored: HTTPHeaders) -> Bool {
+    /// Last-Modified when that is a strong validator (§8.8.2.2: at least one second before the
+    /// stored Date).
+    static func ifRangeMatches(_ condition: String, _ stored: HTTPHeaders, now: Double) -> Bool {
         let condition = condition.trimmingOWS
         if condition.hasPrefix("\"") || condition.hasPrefix("W/") {
             guard let etag = Conditional.entityTag(in: stored) else { return false }
             return Conditional.stronglyMatch(condition, etag)
         }
-        return stored["Last-Modified"] == condition
+        guard let lastModifiedField = stored["Last-Modified"], lastModifiedField == condition,
+            let dateField = stored["Date"],
+            let lastModified = HTTPDateParser.parse(lastModifiedField, now: now),
+            let date = HTTPDateParser.parse(dateField, now: now)
+        else { return false }
+        return date - lastModified >= 1
     }
 
     /// `1*DIGIT` as a number (saturating), or nil.

@@ -5,7 +5,8 @@ import PorticoHTTP
 // Syntax: `Cache-Control = #cache-directive`, `cache-directive = token [ "=" ( token /
 // quoted-string ) ]` (§5.2). Every field line is read; directive names compare case-insensitively;
 // arguments are accepted in both token and quoted-string form (§5.2: "recipients ought to accept
-// both forms"), and OWS around "=" is tolerated. Unknown directives are ignored (§5.2.3).
+// both forms"); whitespace around "=" makes the argument invalid. Unknown directives are ignored
+// (§5.2.3).
 //
 // Invalid and repeated directives — the choices, all on the side of caching less:
 // - A delta-seconds argument that is missing or not `1*DIGIT` (`max-age=abc`, `max-age=-1`,
@@ -165,7 +166,12 @@ public struct CacheControl: Sendable, Equatable {
         var argument = Argument.none
         if let equals = element.first(where: { bytes[$0] == FieldValueSyntax.equals }) {
             nameRange = Self.trimmed(bytes, element.lowerBound..<equals)
-            argument = Self.argument(bytes, Self.trimmed(bytes, (equals + 1)..<element.upperBound))
+            let raw = (equals + 1)..<element.upperBound
+            // The grammar has no whitespace around "=": `max-age = 60` is a max-age whose
+            // argument is invalid (so 0: stale, as §4.2.1 advises), not a lifetime of 60.
+            argument =
+                nameRange.upperBound == equals && Self.trimmed(bytes, raw) == raw
+                ? Self.argument(bytes, raw) : .malformed
         }
         guard !nameRange.isEmpty, nameRange.allSatisfy({ FieldValueSyntax.isTchar(bytes[$0]) }),
             let name = Name(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[nameRange])))

@@ -125,34 +125,63 @@ public final class CacheFill {
         )
     }
 
-    /// `stale` refreshed by a 304 that validates it (RFC 9111 §4.3.4): merged fields, a new head
-    /// and policy, and the same body object. Nil when the 304 does not apply to `stale`
-    /// (`Conditional.validates`): the caller must then fetch without conditions.
-    public static func refreshed(
+    /// What a 304 from the origin makes of a stored response (RFC 9111 §4.3.4).
+    public enum Revalidation {
+        /// The 304 validates it: serve `entry` (merged fields, same body) and store it in place of
+        /// the stale one.
+        case store(CacheEntry)
+        /// The 304 validates it, but the merged response may not be stored: serve `entry` to this
+        /// request only. `dropStale`: the reason lies in the response (the 304 made it private or
+        /// no-store, or changed its Vary), so the stale entry must go too; otherwise (the request's
+        /// own no-store or Authorization) it stays as it was.
+        case serveOnly(CacheEntry, dropStale: Bool)
+        /// The 304 does not apply to the stored response: fetch again without conditions.
+        case mismatch
+    }
+
+    /// `stale` revalidated by a 304 answering a request with `requestHeaders`: merged fields, a
+    /// new head and policy, the same body object, and whether the result may be stored. The
+    /// merged fields are checked like a new response's (§3): a 304 may add `private` or
+    /// `no-store`, and a stored response must not outlive that; a 304 that changes `Vary` would
+    /// leave the entry filed under the old variant, so it is not stored either.
+    public static func revalidated(
         _ stale: CacheEntry,
         with304 notModified: HTTPHeaders,
+        requestHeaders: HTTPHeaders,
         requestTime: Double,
         responseTime: Double,
         via: String
-    ) -> CacheEntry? {
-        guard Conditional.validates(notModified: notModified, stored: stale.headers) else { return nil }
+    ) -> Revalidation {
+        guard Conditional.validates(notModified: notModified, stored: stale.headers) else { return .mismatch }
         let headers = Conditional.updatedHeaders(
             stored: stale.headers, with304: notModified, responseTime: responseTime)
         let policy = Freshness.policy(
             requestTime: requestTime, responseTime: responseTime, status: stale.status, responseHeaders: headers)
         let head = storedHead(
             status: stale.status, reason: stale.reasonPhrase, headers: headers, bodyLength: stale.bodyLength, via: via)
-        return stale.replacing(headers: headers, head: head, policy: policy)
+        let entry = stale.replacing(headers: headers, head: head, policy: policy)
+        if Variants.fieldNames(headers) != stale.varyNames { return .serveOnly(entry, dropStale: true) }
+        switch Storability.decide(
+            method: "GET", requestHeaders: requestHeaders, status: stale.status, responseHeaders: headers)
+        {
+        case .store: return .store(entry)
+        case .doNotStore(let reason): return .serveOnly(entry, dropStale: reason.concernsTheResponse)
+        }
     }
 
     /// The head a stored response is served with: stored fields, `via` appended, the body's
-    /// length, no `Age`, and no final CRLF.
+    /// length (none for a 204, which RFC 9110 §8.6 forbids to carry one), no `Age`, and no final
+    /// CRLF.
     static func storedHead(status: Int, reason: String, headers: HTTPHeaders, bodyLength: Int, via: String)
         -> CacheBody
     {
         var fields = headers
         fields.remove("Age")
-        fields.set("Content-Length", String(bodyLength))
+        if status == 204 {
+            fields.remove("Content-Length")
+        } else {
+            fields.set("Content-Length", String(bodyLength))
+        }
         fields.appendListElement("Via", via)
         return CacheBody(responseHead: ResponseHead(version: .http11, status: status, reason: reason, headers: fields))
     }

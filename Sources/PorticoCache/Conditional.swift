@@ -102,15 +102,15 @@ public enum Conditional {
     }
 
     /// The client's request fields made into a revalidation of `policy`'s response: the client's
-    /// If-None-Match and If-Modified-Since are replaced by `validationHeaders(for:)`, and
-    /// If-Range is dropped (it only makes sense with the client's own validator).
+    /// If-None-Match and If-Modified-Since are replaced by `validationHeaders(for:)`. A Range
+    /// keeps its If-Range: the origin then answers a changed representation whole (RFC 9110
+    /// §13.1.5), where without it a resuming client would get part of another version.
     public static func revalidationRequestHeaders(_ requestHeaders: HTTPHeaders, for policy: EntryPolicy)
         -> HTTPHeaders
     {
         var headers = requestHeaders
         headers.remove("If-None-Match")
         headers.remove("If-Modified-Since")
-        headers.remove("If-Range")
         for field in validationHeaders(for: policy) { headers.add(field.name, field.value) }
         return headers
     }

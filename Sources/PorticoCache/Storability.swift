@@ -9,6 +9,9 @@ import PorticoHTTP
 //                   is not supported, §3.3-§3.4), and one whose caching rules this cache
 //                   understands: the RFC 9110 §15 codes listed in `understoodStatuses`. A cache may
 //                   always decline to store, so unknown codes are not stored even with freshness.
+//   conditional     412 and 416: they answer the request's own precondition (If-Match,
+//                   If-Unmodified-Since) or Range, which a cache leaves to the origin (§4.3.2),
+//                   not the resource; stored, one client's precondition would answer everyone.
 //   request-no-store  the request said no-store (§5.2.1.5).
 //   no-store        the response said no-store (§5.2.2.5) — unless it also says must-understand
 //                   and the status is understood: §5.2.2.3 says such a cache SHOULD then ignore
@@ -39,6 +42,7 @@ public enum StoreDecision: Sendable, Equatable {
 public enum NotStoredReason: String, Sendable, Equatable, CaseIterable {
     case method
     case status
+    case conditional
     case requestNoStore = "request-no-store"
     case noStore = "no-store"
     case `private`
@@ -52,10 +56,10 @@ public enum NotStoredReason: String, Sendable, Equatable, CaseIterable {
 
     /// Whether the reason lies in the response alone, so that the next request for the URL will
     /// most likely get an unstorable response too (not so for the request's own Authorization
-    /// or no-store, nor for a method that is not GET).
+    /// or no-store, its preconditions, nor for a method that is not GET).
     public var concernsTheResponse: Bool {
         switch self {
-        case .method, .requestNoStore, .authorization: false
+        case .method, .conditional, .requestNoStore, .authorization: false
         case .status, .noStore, .private, .varyStar, .noFreshness, .setCookie: true
         }
     }
@@ -88,6 +92,7 @@ public enum Storability {
     ) -> StoreDecision {
         guard method == "GET" else { return .doNotStore(.method) }
         guard understoodStatuses.contains(status) else { return .doNotStore(.status) }
+        if status == 412 || status == 416 { return .doNotStore(.conditional) }
         // Pragma has no no-store: the plain parse (one scan when the request has no Cache-Control).
         if CacheControl(requestHeaders).noStore { return .doNotStore(.requestNoStore) }
         let cacheControl = CacheControl(responseHeaders)

@@ -26,6 +26,9 @@ public struct CacheRequestFields: OptionSet, Sendable {
     public static let preconditions: CacheRequestFields = [
         .ifNoneMatch, .ifModifiedSince, .ifMatch, .ifUnmodifiedSince,
     ]
+    /// Fields that make the answer one request's own (a part, or a 412 for its precondition):
+    /// such a request neither leads nor waits for a shared fetch.
+    public static let personal: CacheRequestFields = [.range, .ifRange, .ifMatch, .ifUnmodifiedSince]
 }
 
 extension HTTPHeaders {

@@ -4,7 +4,8 @@ import PorticoUpstream
 
 // stale-while-revalidate (RFC 5861 §3): a client was just served a stale entry, and this fetch
 // brings the entry up to date behind its back. It is a backend exchange with no client: a
-// conditional GET built from the client's request (so the Vary values are the client's), whose
+// conditional GET built from the client's request (so the Vary values are the client's, but not
+// its Range, preconditions or Cache-Control), whose
 // 304 refreshes the entry and whose storable 200 replaces it. Anything else leaves the stale
 // entry as it is, to be revalidated by the next request that finds it past its window.
 //
@@ -44,8 +45,11 @@ final class BackgroundRefresh: UpstreamConnectionDelegate {
         forwarded.method = "GET"
         forwarded.framing = .none
         forwarded.headers = Conditional.revalidationRequestHeaders(request.headers, for: stale.policy)
-        forwarded.headers.remove("Cache-Control")
-        forwarded.headers.remove("Pragma")
+        // The refresh is for the cache, not for this client: the whole representation, without
+        // the client's directives, range or preconditions.
+        for name in ["Cache-Control", "Pragma", "Range", "If-Range", "If-Match", "If-Unmodified-Since"] {
+            forwarded.headers.remove(name)
+        }
         upstreamHead = ProxyHeaders.upstreamRequest(forwarded, clientAddress: clientAddress, answeredContinue: false)
         requestTime = worker.wallClock
         var limits = ParseLimits()
@@ -125,16 +129,22 @@ final class BackgroundRefresh: UpstreamConnectionDelegate {
             if head.status < 200 && head.status != 101 { continue }
             let now = worker.wallClock
             if head.status == 304 {
-                if let refreshed = CacheFill.refreshed(
-                    stale, with304: head.headers, requestTime: requestTime, responseTime: now, via: ProxyHeaders.via)
+                var stored = false
+                switch CacheFill.revalidated(
+                    stale, with304: head.headers, requestHeaders: request.headers, requestTime: requestTime,
+                    responseTime: now, via: ProxyHeaders.via)
                 {
-                    cache.insert(refreshed)
-                    if head.keepAlive && upstream.input.isEmpty { release(upstream) } else { upstream.close() }
-                    self.upstream = nil
-                    finish(stored: true)
+                case .mismatch:
+                    abandon()
                     return false
+                case .store(let refreshed):
+                    stored = cache.insert(refreshed)
+                case .serveOnly(_, let dropStale):
+                    if dropStale { cache.removeVariant(stale) }
                 }
-                abandon()
+                if head.keepAlive && upstream.input.isEmpty { release(upstream) } else { upstream.close() }
+                self.upstream = nil
+                finish(stored: stored)
                 return false
             }
             guard

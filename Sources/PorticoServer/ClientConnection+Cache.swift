@@ -41,6 +41,10 @@ enum CoalescingMode {
 }
 
 extension ClientConnection {
+    /// `Cache-Status` of the 504 for `only-if-cached` (RFC 9111 §5.2.1.7) with nothing usable.
+    static let onlyIfCachedMiss = CacheStatus.forward(.miss, detail: "only-if-cached").fieldValue
+    static let onlyIfCachedStale = CacheStatus.forward(.stale, detail: "only-if-cached").fieldValue
+
     /// RFC 9111 §4: picks the stored variant for the request and decides whether it may be used.
     func lookUp(_ request: RequestHead, in cache: CacheStore, coalescing: CoalescingMode) -> CacheLookup {
         guard let key = CacheKey(scheme: "http", request: request) else { return .bypass }
@@ -56,11 +60,15 @@ extension ClientConnection {
         guard let entry else {
             cache.recordMiss()
             if control.onlyIfCached {
-                respondWithError(status: 504, message: "only-if-cached and nothing stored", close: false)
+                respondWithError(
+                    status: 504, message: "only-if-cached and nothing stored", close: false,
+                    extraHeaders: [HeaderField(name: "Cache-Status", value: Self.onlyIfCachedMiss)])
                 return .answered
             }
             let forward = CacheForward(key: key, status: .forward(variants.isEmpty ? .miss : .varyMiss))
-            return coalesce(request, forward, stored: variants.first, ranged: fields.contains(.range), mode: coalescing)
+            return coalesce(
+                request, forward, stored: variants.first, personal: !fields.isDisjoint(with: .personal),
+                mode: coalescing)
         }
         let conditional =
             fields.isDisjoint(with: .preconditions)
@@ -93,7 +101,9 @@ extension ClientConnection {
             if reason.needsBackgroundRefresh { refreshInBackground(entry, for: request, key: key) }
             return .answered
         case .onlyIfCachedUnsatisfiable:
-            respondWithError(status: 504, message: "only-if-cached and the stored response is stale", close: false)
+            respondWithError(
+                status: 504, message: "only-if-cached and the stored response is stale", close: false,
+                extraHeaders: [HeaderField(name: "Cache-Status", value: Self.onlyIfCachedStale)])
             return .answered
         case .mustRevalidate(let reason):
             if case .collapsed(let since) = coalescing, reason.forwardReason == .stale,
@@ -109,24 +119,30 @@ extension ClientConnection {
                 )
                 return .answered
             }
-            if cache.removeIfUnusable(entry, now: now) { return lookUp(request, in: cache, coalescing: coalescing) }
+            // An entry nothing can revalidate goes now, unless the request's own stale-if-error
+            // may still want it when the origin fails (RFC 5861 §4).
+            if control.staleIfError == nil, cache.removeIfUnusable(entry, now: now) {
+                return lookUp(request, in: cache, coalescing: coalescing)
+            }
             let forward = CacheForward(key: key, status: .forward(reason.forwardReason), stale: entry)
             forward.clientConditional = conditional
             // A client that asked for the origin's word (no-cache, max-age, min-fresh) does not
             // wait for someone else's fetch.
             if reason.forwardReason == .request { return .forward(forward) }
-            return coalesce(request, forward, stored: entry, ranged: fields.contains(.range), mode: coalescing)
+            return coalesce(
+                request, forward, stored: entry, personal: !fields.isDisjoint(with: .personal), mode: coalescing)
         }
     }
 
     /// Joins the fetch of a GET that the cache cannot answer: leads it (the request goes on, and
     /// settles the slot later) or waits for it.
     private func coalesce(
-        _ request: RequestHead, _ forward: CacheForward, stored: CacheEntry?, ranged: Bool, mode: CoalescingMode
+        _ request: RequestHead, _ forward: CacheForward, stored: CacheEntry?, personal: Bool, mode: CoalescingMode
     ) -> CacheLookup {
         if case .alone = mode { return .forward(forward) }
-        // A Range request gets a part (206, not stored): nothing another request could share.
-        guard request.method == "GET", !ranged, let coalescer = worker.coalescer else {
+        // A Range request gets a part (206, not stored), and one with If-Match or
+        // If-Unmodified-Since may get a 412: nothing another request could share.
+        guard request.method == "GET", !personal, let coalescer = worker.coalescer else {
             return .forward(forward)
         }
         let slot = CoalescingSlot(key: forward.key, request: request, stored: stored)
@@ -164,7 +180,7 @@ extension ClientConnection {
                 ResponseHead(version: .http11, status: 304, reason: "Not Modified", headers: headers).serialized())
         } else if entry.status == 200, request.method == "GET", ranged ?? request.headers.contains("Range"),
             case let range = ByteRange.evaluate(
-                requestHeaders: request.headers, storedHeaders: entry.headers, length: entry.bodyLength),
+                requestHeaders: request.headers, storedHeaders: entry.headers, length: entry.bodyLength, now: now),
             range != .whole
         {
             servePart(range, of: entry, age: age, status: status)
@@ -232,22 +248,29 @@ extension ClientConnection {
         let now = worker.wallClock
         if let stale = forward.stale, response.status == 304 {
             releaseUpstream(of: exchange, upstream, keepAlive: response.keepAlive)
-            guard
-                let refreshed = CacheFill.refreshed(
-                    stale, with304: response.headers, requestTime: exchange.requestTime, responseTime: now,
-                    via: ProxyHeaders.via)
-            else {
+            let refreshed: CacheEntry
+            var stored = false
+            switch CacheFill.revalidated(
+                stale, with304: response.headers, requestHeaders: request.headers,
+                requestTime: exchange.requestTime, responseTime: now, via: ProxyHeaders.via)
+            {
+            case .mismatch:
                 // RFC 9111 §4.3.4: a 304 that matches no stored response says nothing about what
                 // to serve; fetch again with the client's own request.
                 refetchWithoutValidators(exchange)
                 return true
+            case .store(let entry):
+                refreshed = entry
+                stored = cache.insert(entry)
+            case .serveOnly(let entry, let dropStale):
+                refreshed = entry
+                if dropStale { cache.removeVariant(stale) }
             }
-            cache.insert(refreshed)
-            settleCoalescing(exchange, stored: true)
+            settleCoalescing(exchange, stored: stored)
             var status = forward.status
             status.forwardStatus = 304
             status.ttl = CacheStatus.ttlSeconds(refreshed.policy.remainingFreshness(at: now))
-            status.stored = true
+            status.stored = stored
             serve(
                 refreshed, to: request, notModified: forward.clientConditional == .notModified, now: now,
                 status: status)

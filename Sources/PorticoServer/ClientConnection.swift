@@ -406,10 +406,13 @@ final class ClientConnection: UpstreamConnectionDelegate {
     private func connectFailed(_ exchange: Exchange, reason: String, unsent: EventBuffer?) {
         let server = exchange.server.map { "\($0.host):\($0.port)" } ?? "?"
         Log.error("backend \(exchange.group.name) server \(server): \(reason)")
-        exchange.endAttempt(failure: "connect: \(reason)", status: 502, now: worker.monotonicClock)
+        // RFC 9111 §5.2.2.2: a stored response that had to be revalidated, with the origin out of
+        // reach (and stale-if-error not allowing it), gets the 504 a disconnected cache sends.
+        let status = exchange.cache?.stale == nil ? 502 : 504
+        exchange.endAttempt(failure: "connect: \(reason)", status: status, now: worker.monotonicClock)
         // Nothing reached the server: any request may go to another one.
         if retry(exchange, carrying: unsent) { return }
-        failExchange(exchange, status: 502, message: "could not connect to backend")
+        failExchange(exchange, status: status, message: "could not connect to backend")
     }
 
     /// Sends the exchange to another server when `retries` and the group's retry budget allow.
@@ -436,14 +439,15 @@ final class ClientConnection: UpstreamConnectionDelegate {
             }
             respondWithError(
                 status: 503, message: "every server is at max_conns and the queue is full",
-                close: !exchange.requestBodyDone, extraHeaders: [HeaderField(name: "Retry-After", value: "1")])
+                close: !exchange.requestBodyDone,
+                extraHeaders: [HeaderField(name: "Retry-After", value: "1")] + exchange.cacheStatusFields)
             return
         }
         let retryAfter = String(group.pool.retryAfter(now: now))
         exchange.upstream = nil
         respondWithError(
-            status: 503, message: "no backend server available",
-            close: !exchange.requestBodyDone, extraHeaders: [HeaderField(name: "Retry-After", value: retryAfter)])
+            status: 503, message: "no backend server available", close: !exchange.requestBodyDone,
+            extraHeaders: [HeaderField(name: "Retry-After", value: retryAfter)] + exchange.cacheStatusFields)
     }
 
     /// A slot freed up in the group this connection queued for: try again.
@@ -557,7 +561,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
                 keepAlive: !closeAfterResponse,
                 clientVersion: exchange.request.version,
                 date: worker.dateString,
-                cacheStatus: exchange.cache?.status,
+                cacheStatus: exchange.cacheStatus,
                 to: output
             )
             exchange.responseStarted = true
@@ -683,7 +687,9 @@ final class ClientConnection: UpstreamConnectionDelegate {
             return
         }
         if status >= 500, serveStaleOnError(exchange, status: status) { return }
-        respondWithError(status: status, message: message, close: close || !exchange.requestBodyDone)
+        respondWithError(
+            status: status, message: message, close: close || !exchange.requestBodyDone,
+            extraHeaders: exchange.cacheStatusFields)
     }
 
     // MARK: - Ending requests

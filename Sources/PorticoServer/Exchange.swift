@@ -39,6 +39,20 @@ final class Exchange {
 
     /// Set when the cache looked at the request and sent it on: what to do with the answer.
     var cache: CacheForward?
+    /// The `Cache-Status` the client gets while the cache is on (RFC 9211): the lookup's, or, for a
+    /// request the cache never looked at, `fwd=method` (an unsafe method) or `fwd=bypass` (a GET
+    /// with a body, a request without a host). Nil while the cache is off.
+    var cacheStatus: CacheStatus? {
+        if let cache { return cache.status }
+        guard worker.cache != nil else { return nil }
+        return .forward(CacheRequestPolicy.canUseStoredResponse(for: request.method) ? .bypass : .method)
+    }
+
+    /// `cacheStatus` as a field for a response Portico makes itself.
+    var cacheStatusFields: [HeaderField] {
+        cacheStatus.map { [HeaderField(name: "Cache-Status", value: $0.fieldValue)] } ?? []
+    }
+
     /// When the request went to the backend (RFC 9111 §4.2.3 `request_time`).
     var requestTime: Double = 0
     /// The body being copied for storage, while the response is storable and within `max_object`.

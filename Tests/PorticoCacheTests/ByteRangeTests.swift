@@ -32,9 +32,12 @@ import Testing
     }
 
     @Test func ifRangeMustMatchTheStoredValidatorStrongly() {
-        let stored = headers([("ETag", "\"v1\""), ("Last-Modified", "Tue, 01 Dec 2026 10:00:00 GMT")])
+        let stored = headers([
+            ("ETag", "\"v1\""), ("Last-Modified", "Tue, 01 Dec 2026 10:00:00 GMT"),
+            ("Date", "Tue, 01 Dec 2026 10:00:01 GMT"),
+        ])
         let evaluate = { (fields: [(String, String)]) in
-            ByteRange.evaluate(requestHeaders: self.headers(fields), storedHeaders: stored, length: 100)
+            ByteRange.evaluate(requestHeaders: self.headers(fields), storedHeaders: stored, length: 100, now: 0)
         }
         #expect(evaluate([("Range", "bytes=0-9")]) == .part(0..<10))
         #expect(evaluate([("Range", "bytes=0-9"), ("If-Range", "\"v1\"")]) == .part(0..<10))
@@ -43,5 +46,15 @@ import Testing
         #expect(evaluate([("Range", "bytes=0-9"), ("If-Range", "Tue, 01 Dec 2026 10:00:00 GMT")]) == .part(0..<10))
         #expect(evaluate([("Range", "bytes=0-9"), ("If-Range", "Wed, 02 Dec 2026 10:00:00 GMT")]) == .whole)
         #expect(evaluate([("Range", "bytes=0-9"), ("Range", "bytes=20-29")]) == .whole, "two Range lines")
+    }
+
+    /// RFC 9110 §13.1.5, §8.8.2.2: a Last-Modified less than a second before the stored Date is
+    /// a weak validator, so an If-Range date equal to it does not match.
+    @Test func ifRangeDateMustBeAStrongValidator() {
+        let stored = headers([
+            ("Last-Modified", "Tue, 01 Dec 2026 10:00:00 GMT"), ("Date", "Tue, 01 Dec 2026 10:00:00 GMT"),
+        ])
+        let request = headers([("Range", "bytes=0-9"), ("If-Range", "Tue, 01 Dec 2026 10:00:00 GMT")])
+        #expect(ByteRange.evaluate(requestHeaders: request, storedHeaders: stored, length: 100, now: 0) == .whole)
     }
 }

@@ -59,27 +59,80 @@ import Testing
         #expect(entry.variant == ["fr"])
     }
 
-    @Test func a304RefreshesHeadersAndKeepsTheBodyObject() throws {
-        let head = response([("Cache-Control", "max-age=1"), ("ETag", "\"v1\""), ("X-Version", "1")])
-        let fill = fill(head)
-        append("body", to: fill)
-        let stale = try #require(fill.finish(via: "1.1 portico"))
+    private func revalidate(_ stale: CacheEntry, _ fields: [(String, String)], request: [(String, String)] = [])
+        -> CacheFill.Revalidation
+    {
         var update = HTTPHeaders()
-        update.add("ETag", "\"v1\"")
-        update.add("Cache-Control", "max-age=100")
-        update.add("X-Version", "2")
-        let fresh = try #require(
-            CacheFill.refreshed(stale, with304: update, requestTime: 2000, responseTime: 2000, via: "1.1 portico"))
+        for (name, value) in fields { update.add(name, value) }
+        var requestHeaders = HTTPHeaders()
+        for (name, value) in request { requestHeaders.add(name, value) }
+        return CacheFill.revalidated(
+            stale, with304: update, requestHeaders: requestHeaders, requestTime: 2000, responseTime: 2000,
+            via: "1.1 portico")
+    }
+
+    private func storedEntry(_ fields: [(String, String)]) throws -> CacheEntry {
+        let fill = fill(response(fields))
+        append("body", to: fill)
+        return try #require(fill.finish(via: "1.1 portico"))
+    }
+
+    @Test func a304RefreshesHeadersAndKeepsTheBodyObject() throws {
+        let stale = try storedEntry([("Cache-Control", "max-age=1"), ("ETag", "\"v1\""), ("X-Version", "1")])
+        guard
+            case .store(let fresh) = revalidate(
+                stale, [("ETag", "\"v1\""), ("Cache-Control", "max-age=100"), ("X-Version", "2")])
+        else {
+            Issue.record("a validating 304 refreshes the entry")
+            return
+        }
         #expect(fresh.body === stale.body)
         #expect(fresh.headers["X-Version"] == "2")
         #expect(fresh.policy.freshnessLifetime == 100)
         #expect(String(decoding: fresh.head.bytes, as: UTF8.self).hasPrefix("HTTP/1.1 200 OK\r\n"))
+        guard case .mismatch = revalidate(stale, [("ETag", "\"v2\"")]) else {
+            Issue.record("a 304 for another representation does not apply")
+            return
+        }
+    }
 
-        var other = HTTPHeaders()
-        other.add("ETag", "\"v2\"")
-        #expect(
-            CacheFill.refreshed(stale, with304: other, requestTime: 2000, responseTime: 2000, via: "1.1 portico")
-                == nil,
-            "a 304 for another representation does not apply")
+    /// RFC 9111 §4.3.4 then §3: the merged fields decide whether the entry may stay.
+    @Test(arguments: [
+        ([("Cache-Control", "private, max-age=100")], true),
+        ([("Cache-Control", "no-store")], true),
+        ([("Vary", "*")], true),
+        ([("Vary", "Accept-Language")], true),
+    ])
+    func a304ThatForbidsStoringIsServedOnceAndDropsTheEntry(_ fields: [(String, String)], _ drops: Bool) throws {
+        let stale = try storedEntry([("Cache-Control", "max-age=1"), ("ETag", "\"v1\"")])
+        guard case .serveOnly(let entry, let dropStale) = revalidate(stale, [("ETag", "\"v1\"")] + fields) else {
+            Issue.record("\(fields) must not be stored")
+            return
+        }
+        #expect(entry.body === stale.body)
+        #expect(dropStale == drops)
+    }
+
+    @Test func a304ToARequestWithNoStoreIsServedButLeavesTheEntry() throws {
+        let stale = try storedEntry([("Cache-Control", "max-age=1"), ("ETag", "\"v1\"")])
+        guard
+            case .serveOnly(_, let dropStale) = revalidate(
+                stale, [("ETag", "\"v1\"")], request: [("Cache-Control", "no-store")])
+        else {
+            Issue.record("a request's no-store keeps the refresh out of the store")
+            return
+        }
+        #expect(!dropStale)
+    }
+
+    /// RFC 9110 §8.6: a 204 never carries Content-Length, from the cache either.
+    @Test func stored204HasNoContentLength() throws {
+        var head = response([("Cache-Control", "max-age=60")])
+        head.status = 204
+        head.reason = "No Content"
+        let entry = try #require(fill(head).finish(via: "1.1 portico"))
+        let text = String(decoding: entry.head.bytes, as: UTF8.self)
+        #expect(text.hasPrefix("HTTP/1.1 204 No Content\r\n"))
+        #expect(!text.lowercased().contains("content-length"))
     }
 }

@@ -138,12 +138,14 @@ private func evaluate(
 
         let client = headers([
             ("Host", "example.com"), ("If-None-Match", #""client""#), ("If-Modified-Since", date(0)),
-            ("If-Range", #""client""#), ("Accept", "*/*"),
+            ("Range", "bytes=5-"), ("If-Range", #""client""#), ("Accept", "*/*"),
         ])
         let revalidation = Conditional.revalidationRequestHeaders(client, for: both)
+        // The client's If-Range stays with its Range: a changed representation comes back whole.
         #expect(
             revalidation.fields == [
-                HeaderField(name: "Host", value: "example.com"), HeaderField(name: "Accept", value: "*/*"),
+                HeaderField(name: "Host", value: "example.com"), HeaderField(name: "Range", value: "bytes=5-"),
+                HeaderField(name: "If-Range", value: #""client""#), HeaderField(name: "Accept", value: "*/*"),
                 HeaderField(name: "If-None-Match", value: #""v1""#),
                 HeaderField(name: "If-Modified-Since", value: "Sun, 06 Nov 1994 08:49:37 GMT"),
             ])

@@ -36,6 +36,9 @@ private let maxAge = [("Cache-Control", "max-age=60")]
             ("GET", [], 307, [], .doNotStore(.noFreshness)),
             ("GET", [], 500, [], .doNotStore(.noFreshness)),
             ("GET", [], 201, [], .doNotStore(.noFreshness)),
+            ("GET", [("If-Match", #""v1""#)], 412, maxAge, .doNotStore(.conditional)),  // §4.3.2
+            ("GET", [("Range", "bytes=500-")], 416, maxAge, .doNotStore(.conditional)),
+            ("GET", [("If-Match", #""v1""#)], 200, maxAge, .store),  // The whole representation.
             ("GET", [], 302, maxAge, .store),
             ("GET", [], 307, [("Expires", "Thu, 01 Jan 2099 00:00:00 GMT")], .store),
             ("GET", [], 503, [("Cache-Control", "s-maxage=5")], .store),
@@ -80,7 +83,8 @@ private let maxAge = [("Cache-Control", "max-age=60")]
     @Test func reasonsHaveCacheStatusTokens() {
         #expect(
             NotStoredReason.allCases.map(\.token) == [
-                "method", "status", "request-no-store", "no-store", "private", "authorization", "vary-star",
+                "method", "status", "conditional", "request-no-store", "no-store", "private", "authorization",
+                "vary-star",
                 "no-freshness", "set-cookie",
             ])
     }

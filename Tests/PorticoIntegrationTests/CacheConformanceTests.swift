@@ -1,0 +1,205 @@
+import Foundation
+import Testing
+
+/// Cases an RFC 9111 conformance probe found wrong, through the binary: what one request's
+/// preconditions or range bring back must not answer everyone, a 304 that changes the rules is
+/// obeyed, a revalidated range request never mixes versions, and every response from a caching
+/// proxy says what the cache did.
+@Suite("Cache conformance", .timeLimit(.minutes(2)))
+struct CacheConformanceTests {
+    typealias Cache = CacheTests
+
+    /// An origin whose resource has `etag` and `body` and a one-hour lifetime; it answers a failing
+    /// `If-Match` with a cacheable 412 and `Range: bytes=N-` past the end with a cacheable 416.
+    static func preconditionOrigin(etag: String, body: String) throws -> ScriptedOrigin {
+        try ScriptedOrigin { request, connection in
+            let cacheable = [("Cache-Control", "max-age=3600"), ("ETag", etag)]
+            if let ifMatch = request.header("If-Match"), ifMatch != etag {
+                try connection.respond(status: 412, headers: cacheable, body: "precondition failed")
+            } else if let range = request.header("Range"), range == "bytes=5000-" {
+                try connection.respond(
+                    status: 416, headers: cacheable + [("Content-Range", "bytes */\(body.utf8.count)")], body: "")
+            } else {
+                try connection.respond(headers: cacheable, body: body)
+            }
+        }
+    }
+
+    /// RFC 9111 §4.3.2: If-Match is the origin's to evaluate; its 412 answers that one request.
+    @Test func failedPreconditionIsNeitherStoredNorReplacesTheEntry() throws {
+        let origin = try Self.preconditionOrigin(etag: #""v1""#, body: "the resource")
+        defer { origin.stop() }
+        let proxy = try PorticoProcess(ProxyConfig(origin: origin.port))
+        defer { proxy.stop() }
+        let client = try RawClient(port: proxy.port)
+
+        // Nothing stored yet: the 412 goes to its client and nowhere else.
+        let failed = try Cache.exchange(client, Wire.get("/r", extra: "If-Match: \"old\"\r\n"))
+        #expect(failed.status == 412)
+        #expect(!Cache.isStored(failed), "Cache-Status: \(Cache.cacheStatus(failed))")
+        let plain = try Cache.exchange(client, Wire.get("/r"))
+        #expect(plain.status == 200)
+        #expect(plain.bodyText == "the resource")
+        #expect(Cache.isStored(plain))
+
+        // With the 200 stored, another failing If-Match neither gets nor leaves a 412 behind.
+        let again = try Cache.exchange(client, Wire.get("/r", extra: "If-Match: \"old\"\r\n"))
+        #expect(again.status == 412)
+        let hit = try Cache.exchange(client, Wire.get("/r"))
+        #expect(hit.status == 200)
+        #expect(hit.bodyText == "the resource")
+        #expect(Cache.isHit(hit), "Cache-Status: \(Cache.cacheStatus(hit))")
+    }
+
+    @Test func unsatisfiableRangeOnAMissIsNotStored() throws {
+        let origin = try Self.preconditionOrigin(etag: #""v1""#, body: "0123456789")
+        defer { origin.stop() }
+        let proxy = try PorticoProcess(ProxyConfig(origin: origin.port))
+        defer { proxy.stop() }
+        let client = try RawClient(port: proxy.port)
+
+        let unsatisfiable = try Cache.exchange(client, Wire.get("/r", extra: "Range: bytes=5000-\r\n"))
+        #expect(unsatisfiable.status == 416)
+        let plain = try Cache.exchange(client, Wire.get("/r"))
+        #expect(plain.status == 200)
+        #expect(plain.bodyText == "0123456789")
+    }
+
+    /// RFC 9110 §13.1.5: revalidating for a resuming client keeps its If-Range, so a changed
+    /// representation comes back whole instead of as a part of the new version.
+    @Test func rangeRevalidationKeepsIfRange() throws {
+        let tally = Cache.Tally()
+        let seen = OriginLog()
+        let origin = try ScriptedOrigin { request, connection in
+            seen.append(request.header("If-Range") ?? "-")
+            if tally.next() == 1 {
+                try connection.respond(
+                    headers: [("Cache-Control", "max-age=1"), ("ETag", #""v1""#)], body: "version 1 of twenty")
+            } else if let ifRange = request.header("If-Range"), ifRange == #""v2""#,
+                let range = request.header("Range"), range == "bytes=5-"
+            {
+                try connection.respond(status: 206, headers: [("ETag", #""v2""#)], body: "2 of twenty")
+            } else {
+                // The origin has moved on to v2: If-Range "v1" fails, so the whole of v2.
+                try connection.respond(
+                    headers: [("Cache-Control", "max-age=60"), ("ETag", #""v2""#)], body: "version 2 of twenty")
+            }
+        }
+        defer { origin.stop() }
+        let proxy = try PorticoProcess(ProxyConfig(origin: origin.port))
+        defer { proxy.stop() }
+        let client = try RawClient(port: proxy.port)
+
+        _ = try Cache.exchange(client, Wire.get("/file"))
+        Cache.pause(1.3)
+        let resumed = try Cache.exchange(client, Wire.get("/file", extra: "Range: bytes=5-\r\nIf-Range: \"v1\"\r\n"))
+        #expect(seen.values.last == #""v1""#, "the origin saw If-Range: \(seen.values)")
+        #expect(resumed.status == 200, "a changed representation comes whole: \(resumed)")
+        #expect(resumed.bodyText == "version 2 of twenty")
+    }
+
+    /// RFC 9111 §4.3.4 then §5.2.2.7: a 304 that makes the response private is served to the
+    /// request it answers, and the stored copy goes.
+    @Test(arguments: ["private, max-age=3600", "no-store"])
+    func notModifiedThatForbidsStoringDropsTheEntry(_ cacheControl: String) throws {
+        let origin = try Cache.validatingOrigin(
+            etag: #""p""#, headers: [("Cache-Control", "max-age=1")], body: "shared once",
+            notModified: [("Cache-Control", cacheControl)])
+        defer { origin.stop() }
+        let proxy = try PorticoProcess(ProxyConfig(origin: origin.port))
+        defer { proxy.stop() }
+        let client = try RawClient(port: proxy.port)
+
+        _ = try Cache.exchange(client, Wire.get("/p"))
+        Cache.pause(1.3)
+        let revalidated = try Cache.exchange(client, Wire.get("/p"))
+        #expect(revalidated.status == 200)
+        #expect(revalidated.bodyText == "shared once")
+        #expect(!Cache.isStored(revalidated), "Cache-Status: \(Cache.cacheStatus(revalidated))")
+        let next = try Cache.exchange(client, Wire.get("/p"))
+        #expect(!Cache.isHit(next), "the entry must be gone: \(Cache.cacheStatus(next))")
+        #expect(origin.requestCount == 3)
+    }
+
+    /// RFC 9110 §8.6: no Content-Length in a 204, from the origin or from the cache.
+    @Test func cached204HasNoContentLength() throws {
+        let origin = try ScriptedOrigin { _, connection in
+            try connection.respond(status: 204, headers: [("Cache-Control", "max-age=60")])
+        }
+        defer { origin.stop() }
+        let proxy = try PorticoProcess(ProxyConfig(origin: origin.port))
+        defer { proxy.stop() }
+        let client = try RawClient(port: proxy.port)
+
+        let miss = try Cache.exchange(client, Wire.get("/empty"))
+        let hit = try Cache.exchange(client, Wire.get("/empty"))
+        #expect(miss.status == 204 && hit.status == 204)
+        #expect(Cache.isHit(hit), "Cache-Status: \(Cache.cacheStatus(hit))")
+        #expect(hit.header("Content-Length") == nil, "\(hit)")
+        #expect(miss.header("Content-Length") == nil, "\(miss)")
+    }
+
+    /// RFC 9211: every response from a caching proxy says what the cache did, forwarded unsafe
+    /// methods and the proxy's own errors included.
+    @Test func everyResponseCarriesCacheStatus() throws {
+        let origin = try ScriptedOrigin { _, connection in
+            try connection.respond(headers: [("Cache-Control", "no-store")], body: "posted")
+        }
+        let proxy = try PorticoProcess(ProxyConfig(origin: origin.port))
+        defer { proxy.stop() }
+
+        let post = try Cache.exchange(try RawClient(port: proxy.port), Wire.post("/form", body: Array("a=1".utf8)))
+        #expect(post.status == 200)
+        #expect(Cache.parameter("fwd", of: post) == "method", "Cache-Status: \(Cache.cacheStatus(post))")
+
+        origin.stop()
+        let unreachable = try RawClient.request(port: proxy.port, Wire.get("/gone"))
+        #expect(unreachable.status == 502)
+        #expect(Cache.parameter("fwd", of: unreachable) == "miss", "Cache-Status: \(Cache.cacheStatus(unreachable))")
+        let onlyIfCached = try RawClient.request(
+            port: proxy.port, Wire.get("/gone", extra: "Cache-Control: only-if-cached\r\n"))
+        #expect(onlyIfCached.status == 504)
+        #expect(Cache.parameter("detail", of: onlyIfCached) == "only-if-cached")
+    }
+
+    /// RFC 5861 §4: a client's own stale-if-error keeps a stale entry without validators servable
+    /// when the origin fails.
+    @Test func requestStaleIfErrorServesAnEntryWithoutValidators() throws {
+        let tally = Cache.Tally()
+        let origin = try ScriptedOrigin { _, connection in
+            if tally.next() == 1 {
+                try connection.respond(headers: [("Cache-Control", "max-age=1")], body: "kept")
+            } else {
+                try connection.respond(status: 503, body: "down")
+            }
+        }
+        defer { origin.stop() }
+        let proxy = try PorticoProcess(ProxyConfig(origin: origin.port))
+        defer { proxy.stop() }
+        let client = try RawClient(port: proxy.port)
+
+        _ = try Cache.exchange(client, Wire.get("/s"))
+        Cache.pause(1.3)
+        let stale = try Cache.exchange(client, Wire.get("/s", extra: "Cache-Control: stale-if-error=60\r\n"))
+        #expect(stale.status == 200, "\(stale)")
+        #expect(stale.bodyText == "kept")
+    }
+}
+
+/// Values an origin saw, across its connection threads.
+final class OriginLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var seen: [String] = []
+
+    func append(_ value: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        seen.append(value)
+    }
+
+    var values: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return seen
+    }
+}
