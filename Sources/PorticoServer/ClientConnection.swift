@@ -54,7 +54,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
     private var writeEvent: IOEvent?
     /// In the worker's `PendingWrites` this turn, so that it is queued once however often it asks.
     var isFlushQueued = false
-    private var timer: IOEvent?
+    private var timer: DeadlineTimer?
     private var phase: Phase = .idle
     /// The request in flight, set exactly while the phase is `.active`. An exchange that goes
     /// away still leading a coalesced fetch releases its waiters to fetch on their own.
@@ -94,7 +94,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
             [unowned(unsafe) self] _ in
             readable()
         }
-        timer = IOEvent(base: worker.base, fd: -1, events: 0) { [unowned(unsafe) self] _ in timedOut() }
+        timer = DeadlineTimer(worker: worker) { [unowned(unsafe) self] in timedOut() }
         enterIdle()
         // A client usually sends its request right after connecting, so it is often here by the
         // time the connection is accepted: read it now rather than a loop turn later. Measured on
@@ -887,9 +887,9 @@ final class ClientConnection: UpstreamConnectionDelegate {
 
     private func setTimer(_ kind: TimerKind, _ duration: timeval?) {
         if let duration, kind != .none {
-            timer?.add(timeout: worker.commonTimeout(duration))
+            timer?.set(duration)
         } else if timerKind != .none {
-            timer?.delete()
+            timer?.cancel()
         }
         timerKind = kind
     }
@@ -955,7 +955,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
         readEvent?.delete()
         closedEvent?.delete()
         writeEvent?.delete()
-        timer?.delete()
+        timer?.stop()
         Glibc.close(fd)
         worker.clientClosed(self)
     }

@@ -46,7 +46,7 @@ final class UpstreamConnection {
     private var fd: CInt
     private var readEvent: IOEvent?
     private var writeEvent: IOEvent?
-    private var timer: IOEvent?
+    private var timer: DeadlineTimer?
     private var isConnected = false
     private var isReading = false
     private var isWriting = false
@@ -76,11 +76,11 @@ final class UpstreamConnection {
             [unowned(unsafe) self] _ in
             writable()
         }
-        timer = IOEvent(base: worker.base, fd: -1, events: 0) { [unowned(unsafe) self] _ in timedOut() }
+        timer = DeadlineTimer(worker: worker) { [unowned(unsafe) self] in timedOut() }
         if !connected {
             isWriting = true
             writeEvent?.add()
-            timer?.add(timeout: connectTimeout)
+            timer?.set(connectTimeout)
         }
     }
 
@@ -90,14 +90,14 @@ final class UpstreamConnection {
     /// `responseTimeout`, and may take as long again between reads of its body.
     func begin(delegate: UpstreamConnectionDelegate, responseTimeout: timeval, reused: Bool) {
         self.delegate = delegate
-        self.responseTimeout = worker.commonTimeout(responseTimeout)
+        self.responseTimeout = responseTimeout
         wasReused = reused
         receivedNothing = true
         isIdle = false
         readPaused = false
         requestComplete = false
         if isConnected {
-            timer?.delete()
+            timer?.cancel()
             setReading(true)
         }
         flush()
@@ -116,9 +116,9 @@ final class UpstreamConnection {
     private func updateTimer() {
         guard isConnected, !isClosed, !isIdle else { return }
         if !readPaused && (requestComplete || !output.isEmpty) {
-            timer?.add(timeout: responseTimeout)
+            timer?.set(responseTimeout)
         } else {
-            timer?.delete()
+            timer?.cancel()
         }
     }
 
@@ -159,7 +159,7 @@ final class UpstreamConnection {
         delegate = nil
         isIdle = true
         readPaused = false
-        timer?.add(timeout: UpstreamConnection.idleTimeout)
+        timer?.set(UpstreamConnection.idleTimeout)
         setReading(true)
     }
 
@@ -168,7 +168,7 @@ final class UpstreamConnection {
         isClosed = true
         readEvent?.delete()
         writeEvent?.delete()
-        timer?.delete()
+        timer?.stop()
         Glibc.close(fd)
         fd = -1
         delegate = nil

@@ -44,4 +44,24 @@ struct TimeoutTests {
         #expect(client.isClosed(within: Timing.early + Timing.slack), "still open after \(stopwatch.seconds) s")
         #expect(client.unreadBytes.isEmpty, "an idle close sends nothing: \(Bytes.preview(client.unreadBytes))")
     }
+
+    /// The idle timer counts from the last response, not from the first: timers are moved lazily
+    /// (`DeadlineTimer`), and one armed for an earlier deadline must wait out the rest, not fire.
+    @Test func idleTimeoutCountsFromTheLastResponse() throws {
+        let origin = try ScriptedOrigin.responding()
+        defer { origin.stop() }
+        let proxy = try PorticoProcess(ProxyConfig(origin: origin.port))
+        defer { proxy.stop() }
+
+        let client = try RawClient(port: proxy.port)
+        try client.send(Wire.get("/"))
+        #expect(try client.readResponse().status == 200)
+        // Just before client_idle (2s) runs out, one more request: its response restarts the wait.
+        #expect(!client.isClosed(within: 1.4))
+        try client.send(Wire.get("/again"))
+        #expect(try client.readResponse().status == 200)
+        let stopwatch = Stopwatch()
+        #expect(!client.isClosed(within: 2 - Timing.early), "closed after \(stopwatch.seconds) s, client_idle is 2s")
+        #expect(client.isClosed(within: Timing.early + Timing.slack), "still open after \(stopwatch.seconds) s")
+    }
 }
