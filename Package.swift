@@ -3,8 +3,12 @@ import PackageDescription
 
 /// The modules on the request path check exclusive access at compile time only in release builds:
 /// the run-time checks cost about 0.1 µs per request (measured on pass-1k). Debug builds, which
-/// the tests use, keep them, so a violation still traps there.
-let hotPath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+/// the tests use, keep them, so a violation still traps there. Release builds also optimize across
+/// modules, so that the small byte writers and header accessors of PorticoHTTP are inlined into
+/// the server (pass-through 35.4k -> 34.7k instructions per request, callgrind).
+let hotPath: [SwiftSetting] = [
+    .unsafeFlags(["-enforce-exclusivity=unchecked", "-cross-module-optimization"], .when(configuration: .release))
+]
 
 let package = Package(
     name: "Portico",
