@@ -1,9 +1,9 @@
 // The Cache-Status response field (RFC 9211), one list member per cache.
 //
-// Syntax is a Structured Fields list member (RFC 8941 §3.1): the cache's name as an sf-token (or
-// an sf-string when it is not a valid token), then `; key` for a true Boolean and `; key=value`
-// otherwise. Parameters are written in a fixed order — hit or fwd, fwd-status, ttl, stored,
-// collapsed, key, detail — so the field is stable across requests:
+// Syntax is a Structured Fields list member (RFC 8941 §3.1): the cache's name, `portico`, as an
+// sf-token, then `; key` for a true Boolean and `; key=value` otherwise. Parameters are written in
+// a fixed order — hit or fwd, fwd-status, ttl, stored, collapsed, detail — so the field is stable
+// across requests (the `key` parameter, §2.7, is never sent):
 //   portico; hit; ttl=42
 //   portico; fwd=miss; stored
 //   portico; fwd=stale; fwd-status=304; ttl=60; stored
@@ -56,8 +56,6 @@ public struct CacheStatus: Sendable, Equatable {
         case forward(ForwardReason)
     }
 
-    /// The cache's name: `portico`.
-    public var cacheName: String
     public var outcome: Outcome
     /// §2.3 `fwd-status`: the status the next hop answered with.
     public var forwardStatus: Int?
@@ -67,28 +65,22 @@ public struct CacheStatus: Sendable, Equatable {
     public var stored: Bool
     /// §2.6 `collapsed`: the request waited for another request's response.
     public var collapsed: Bool
-    /// §2.7 `key`.
-    public var key: String?
     /// §2.8 `detail`, e.g. a `NotStoredReason.token`.
     public var detail: String?
 
     public init(
-        cacheName: String = "portico",
         outcome: Outcome,
         forwardStatus: Int? = nil,
         ttl: Int? = nil,
         stored: Bool = false,
         collapsed: Bool = false,
-        key: String? = nil,
         detail: String? = nil
     ) {
-        self.cacheName = cacheName
         self.outcome = outcome
         self.forwardStatus = forwardStatus
         self.ttl = ttl
         self.stored = stored
         self.collapsed = collapsed
-        self.key = key
         self.detail = detail
     }
 
@@ -139,19 +131,14 @@ public struct CacheStatus: Sendable, Equatable {
 
     /// The most bytes `write(to:)` writes: an sf-string is at most twice its text plus quotes.
     public var fieldValueBound: Int {
-        let longest = "; fwd=; fwd-status=; ttl=; stored; collapsed; key=; detail=".utf8.count
-        return longest + 3 * ByteWriter.decimalBound + 2 * cacheName.utf8.count + 2 * (key?.utf8.count ?? 0)
-            + 2 * (detail?.utf8.count ?? 0) + 8
+        let longest = "portico; fwd=vary-miss; fwd-status=; ttl=; stored; collapsed; detail=".utf8.count
+        return longest + 3 * ByteWriter.decimalBound + 2 * (detail?.utf8.count ?? 0) + 2
     }
 
     /// Writes `fieldValue`'s bytes: how the server writes it beside a shared stored head on every
     /// hit, and into each forwarded head, without building a String.
     public func write(to out: inout ByteWriter) {
-        if cacheName == "portico" {
-            out.write("portico")
-        } else {
-            out.write(string: Self.tokenOrString(cacheName))
-        }
+        out.write("portico")
         switch outcome {
         case .hit: out.write("; hit")
         case .forward(let reason):
@@ -168,10 +155,6 @@ public struct CacheStatus: Sendable, Equatable {
         }
         if stored { out.write("; stored") }
         if collapsed { out.write("; collapsed") }
-        if let key {
-            out.write("; key=")
-            out.write(string: Self.string(key))
-        }
         if let detail {
             out.write("; detail=")
             out.write(string: Self.isToken(detail) ? detail : Self.string(detail))
@@ -180,12 +163,7 @@ public struct CacheStatus: Sendable, Equatable {
 
     // MARK: - Structured Fields (RFC 8941)
 
-    /// §3.3.4 sf-token when `value` is one (`( ALPHA / "*" ) *( tchar / ":" / "/" )`), else an
-    /// sf-string.
-    static func tokenOrString(_ value: String) -> String {
-        isToken(value) ? value : string(value)
-    }
-
+    /// §3.3.4 sf-token: `( ALPHA / "*" ) *( tchar / ":" / "/" )`.
     static func isToken(_ value: String) -> Bool {
         var value = value
         return value.withUTF8 { isToken($0) }

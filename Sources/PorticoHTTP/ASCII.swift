@@ -21,16 +21,6 @@ enum ASCII {
         return inMask(byte, low: low, high: high)
     }
 
-    /// Bytes a host or authority may hold (RFC 3986 §3.2): unreserved, sub-delims, "%" of a
-    /// pct-encoding, ":" before a port and "[" "]" around an IP literal. Anything else ("/", "@",
-    /// space, controls, non-ASCII) would let two parties disagree about which host is meant.
-    @inline(__always)
-    static func isAuthorityByte(_ byte: UInt8) -> Bool {
-        let low: UInt64 = 0x2FFF_7FF2_0000_0000
-        let high: UInt64 = 0x47FF_FFFE_AFFF_FFFE
-        return inMask(byte, low: low, high: high)
-    }
-
     /// RFC 9110 §5.5: `field-vchar = VCHAR / obs-text`, plus SP and HTAB inside a value. Everything
     /// else (NUL, CR, LF, other controls, DEL) is refused.
     @inline(__always)

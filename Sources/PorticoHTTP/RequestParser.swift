@@ -69,9 +69,7 @@ public struct RequestParser: Sendable {
         var hostField: FieldLine?
         if let index = summary.hostIndex {
             let field = fields[index]
-            for offset in field.valueStart..<field.valueEnd where !ASCII.isAuthorityByte(bytes[offset]) {
-                throw .invalidHost
-            }
+            guard Authority.isValid(bytes, field.valueStart..<field.valueEnd) else { throw .invalidHost }
             hostField = field
         }
 
@@ -186,7 +184,9 @@ private struct RequestLine: Sendable {
         case .absolute(let authority, let rest):
             let targetBytes = UnsafeRawBufferPointer(rebasing: bytes[self.target])
             let authorityString = HeadScanner.string(targetBytes, authority)
-            guard !rest.isEmpty else { return (method, target, "/", authorityString) }
+            // RFC 9112 §3.2.4: an OPTIONS for the server as a whole (`OPTIONS http://h`) goes on
+            // in asterisk-form.
+            guard !rest.isEmpty else { return (method, target, method == "OPTIONS" ? "*" : "/", authorityString) }
             let restString = HeadScanner.string(targetBytes, rest)
             let path = targetBytes[rest.lowerBound] == UInt8(ascii: "?") ? "/" + restString : restString
             return (method, target, path, authorityString)
@@ -201,11 +201,7 @@ private struct RequestLine: Sendable {
     {
         if Self.bytes(method, equal: "CONNECT") {
             // authority-form = uri-host ":" port
-            guard Self.isAuthority(target, 0..<target.count) else { throw .badTarget }
-            var colon = target.count - 1
-            while colon >= 0 && target[colon] != ASCII.colon { colon -= 1 }
-            guard colon > 0 && colon < target.count - 1 else { throw .badTarget }
-            for offset in (colon + 1)..<target.count where !ASCII.isDigit(target[offset]) { throw .badTarget }
+            guard Authority.isValid(target, 0..<target.count, requiringPort: true) else { throw .badTarget }
             return .authority
         }
         if target[0] == UInt8(ascii: "/") { return .path }
@@ -229,9 +225,7 @@ private struct RequestLine: Sendable {
         {
             authorityEnd += 1
         }
-        guard authorityEnd > schemeEnd, target[schemeEnd] != ASCII.colon,
-            Self.isAuthority(target, schemeEnd..<authorityEnd)
-        else { throw .badTarget }
+        guard Authority.isValid(target, schemeEnd..<authorityEnd) else { throw .badTarget }
         return .absolute(authority: schemeEnd..<authorityEnd, rest: authorityEnd..<target.count)
     }
 
@@ -240,11 +234,6 @@ private struct RequestLine: Sendable {
         guard bytes.count == text.utf8CodeUnitCount else { return false }
         let start = text.utf8Start
         for index in 0..<bytes.count where bytes[index] != start[index] { return false }
-        return true
-    }
-
-    private static func isAuthority(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Bool {
-        for offset in range where !ASCII.isAuthorityByte(bytes[offset]) { return false }
         return true
     }
 

@@ -8,7 +8,8 @@
 //    it is reported as bodiless and not reusable;
 // 2. Transfer-Encoding with Content-Length is refused (item 3: "ought to be handled as an
 //    error"), as are Transfer-Encoding in HTTP/1.0 (§6.1) and chunked applied twice;
-// 3. Transfer-Encoding with chunked last → chunked; without → the body runs until close;
+// 3. Transfer-Encoding: chunked → chunked; any other coding is refused (the proxy re-frames
+//    bodies and cannot undo gzip and the like, so it could only pass them on mislabelled);
 // 4. a valid Content-Length → that length (an invalid one is an error, item 5);
 // 5. otherwise the body runs until close.
 // The body limit is not applied: responses stream to the client, whatever their size.
@@ -75,7 +76,11 @@ public struct ResponseParser: Sendable {
         if requestMethod == "HEAD" || status < 200 || status == 204 || status == 304 || isTunnel {
             framing = .none
         } else if summary.hasTransferEncoding {
-            framing = summary.chunkedIsFinal ? .chunked : .untilClose
+            // A coding the proxy cannot undo (gzip, compress…): relaying the body re-framed would
+            // strip the coding's label and hand the client bytes it cannot read, so the response
+            // is refused, as nginx refuses it (RFC 9112 §6.1: a coding removed must be undone).
+            if summary.hasOtherCoding || !summary.chunkedIsFinal { throw .unsupportedTransferCoding }
+            framing = .chunked
         } else if let length = summary.contentLength {
             framing = .length(length)
         } else {

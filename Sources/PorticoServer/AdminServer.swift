@@ -208,26 +208,11 @@ final class AdminConnection {
     private func answer(_ answer: AdminServer.Answer, headOnly: Bool = false) {
         guard !isClosed else { return }
         answered = true
-        var extra = answer.extra
-        extra.append(HeaderField(name: "Cache-Control", value: "no-store"))
-        let bytes = ErrorResponse.bytes(
-            status: answer.status, contentType: answer.contentType, body: answer.body, close: true,
-            date: server.date, extraHeaders: extra)
-        if headOnly, let end = Self.endOfHead(bytes) {
-            output.append(Array(bytes[..<end]))
-        } else {
-            output.append(bytes)
-        }
+        output.append(
+            ErrorResponse.bytes(
+                status: answer.status, contentType: answer.contentType, body: answer.body, close: true,
+                date: server.date, extraHeaders: answer.extra, headOnly: headOnly))
         flush()
-    }
-
-    private static func endOfHead(_ bytes: [UInt8]) -> Int? {
-        guard bytes.count >= 4 else { return nil }
-        for index in 0...(bytes.count - 4)
-        where bytes[index] == 13 && bytes[index + 1] == 10 && bytes[index + 2] == 13 && bytes[index + 3] == 10 {
-            return index + 4
-        }
-        return nil
     }
 
     private func flush() {

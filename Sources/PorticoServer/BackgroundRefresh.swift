@@ -132,7 +132,7 @@ final class BackgroundRefresh: UpstreamConnectionDelegate {
                 var stored = false
                 switch CacheFill.revalidated(
                     stale, with304: head.headers, requestHeaders: request.headers, requestTime: requestTime,
-                    responseTime: now, via: ProxyHeaders.via)
+                    responseTime: now, via: ProxyHeaders.via(head.version))
                 {
                 case .mismatch:
                     abandon()
@@ -203,7 +203,8 @@ final class BackgroundRefresh: UpstreamConnectionDelegate {
 
     private func complete() {
         let stored =
-            fill?.finish(via: ProxyHeaders.via, storing: FileBackedBody.ifLarge).map { cache.insert($0) } ?? false
+            fill?.finish(via: ProxyHeaders.via(response?.version ?? .http11), storing: FileBackedBody.ifLarge)
+            .map { cache.insert($0) } ?? false
         finish(stored: stored)
     }
 

@@ -145,14 +145,16 @@ extension ClientConnection {
         guard request.method == "GET", !personal, let coalescer = worker.coalescer else {
             return .forward(forward)
         }
-        let slot = CoalescingSlot(key: forward.key, request: request, stored: stored)
+        // The slot itself is made only when the request leads or waits: most requests for a URL
+        // marked uncacheable (hit-for-miss) need none.
+        let variantKey = CoalescingSlot.variantKey(of: request, stored: stored)
         let waiter = Coalescer.Waiter(worker: worker.index, connection: id)
-        switch coalescer.join(slot.key, variantKey: slot.variantKey, waiter: waiter, now: worker.wallClock) {
+        switch coalescer.join(forward.key, variantKey: variantKey, waiter: waiter, now: worker.wallClock) {
         case .follower:
             worker.cache?.recordCoalesced()
-            return .waiting(slot)
+            return .waiting(CoalescingSlot(key: forward.key, variantKey: variantKey))
         case .leader:
-            forward.slot = slot
+            forward.slot = CoalescingSlot(key: forward.key, variantKey: variantKey)
             return .forward(forward)
         case .uncacheable:
             return .forward(forward)
@@ -173,7 +175,7 @@ extension ClientConnection {
         if notModified {
             var headers = Conditional.notModifiedHeaders(stored: entry.headers)
             headers.add("Age", String(age))
-            headers.add("Via", ProxyHeaders.via)
+            headers.add("Via", ProxyHeaders.via(.http11))
             headers.add("Cache-Status", status.fieldValue)
             if closeAfterResponse { headers.add("Connection", "close") }
             output.append(
@@ -226,7 +228,7 @@ extension ClientConnection {
         }
         var fields = head
         fields.headers.add("Age", String(age))
-        fields.headers.appendListElement("Via", ProxyHeaders.via)
+        fields.headers.appendListElement("Via", ProxyHeaders.via(.http11))
         fields.headers.add("Cache-Status", status.fieldValue)
         if closeAfterResponse { fields.headers.add("Connection", "close") }
         output.append(fields.serialized())
@@ -252,7 +254,7 @@ extension ClientConnection {
             var stored = false
             switch CacheFill.revalidated(
                 stale, with304: response.headers, requestHeaders: request.headers,
-                requestTime: exchange.requestTime, responseTime: now, via: ProxyHeaders.via)
+                requestTime: exchange.requestTime, responseTime: now, via: ProxyHeaders.via(response.version))
             {
             case .mismatch:
                 // RFC 9111 §4.3.4: a 304 that matches no stored response says nothing about what
@@ -343,7 +345,8 @@ extension ClientConnection {
         guard let cache = worker.cache, let fill = exchange.fill else { return }
         exchange.fill = nil
         let stored =
-            fill.finish(via: ProxyHeaders.via, storing: FileBackedBody.ifLarge).map { cache.insert($0) } ?? false
+            fill.finish(via: ProxyHeaders.via(exchange.response?.version ?? .http11), storing: FileBackedBody.ifLarge)
+            .map { cache.insert($0) } ?? false
         settleCoalescing(exchange, stored: stored)
     }
 

@@ -78,6 +78,8 @@ final class ClientConnection: UpstreamConnectionDelegate {
     /// The connection closes with input it did not read (an error, a body left unread): the
     /// close lingers so the client sees the response rather than a reset.
     private var lingerOnClose = false
+    /// The request being answered is a HEAD: Portico's own answers to it carry no body.
+    private var answeringHEAD = false
 
     init(worker: Worker, id: UInt64, fd: CInt, peer: ResolvedAddress) {
         self.worker = worker
@@ -189,7 +191,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
 
     private func parseHead() {
         guard !input.isEmpty else {
-            if peerClosed { close() }
+            if peerClosed { closeWhenWritten() }
             return
         }
         if case .idle = phase {
@@ -206,7 +208,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
         switch result {
         case .needMore:
             if peerClosed {
-                close()
+                closeWhenWritten()
                 return
             }
             // The head is not all here: `client_header` runs from now. (A head that arrived whole,
@@ -232,6 +234,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
 
     private func startExchange(_ request: RequestHead, coalescing: CoalescingMode = .join) {
         setTimer(.none, nil)
+        answeringHEAD = request.method == "HEAD"
         if worker.accessLog != nil && logEntry == nil { logEntry = PendingLog(request, start: worker.preciseClock) }
         if !request.keepAlive || worker.isDraining { closeAfterResponse = true }
         if request.headers.contains("Expect") && request.headers.tokens("Expect") != ["100-continue"] {
@@ -253,7 +256,8 @@ final class ClientConnection: UpstreamConnectionDelegate {
                     body: answer.body,
                     close: closeAfterResponse || !hasNoBody(request),
                     date: worker.dateString,
-                    extraHeaders: answer.extra
+                    extraHeaders: answer.extra,
+                    headOnly: request.method == "HEAD"
                 )
             )
             if !hasNoBody(request) { closeAfterUnreadInput() }
@@ -311,7 +315,8 @@ final class ClientConnection: UpstreamConnectionDelegate {
             forwarded = request
         } else {
             ProxyHeaders.appendUpstreamRequest(
-                request, clientAddress: peer, answeredContinue: exchange.answeredContinue, to: buffer)
+                request, clientAddress: peer, answeredContinue: exchange.answeredContinue,
+                serverAuthority: exchange.serverAuthority, to: buffer)
             return
         }
         if let stale {
@@ -320,7 +325,8 @@ final class ClientConnection: UpstreamConnectionDelegate {
             forwarded.headers = Conditional.revalidationRequestHeaders(forwarded.headers, for: stale.policy)
         }
         ProxyHeaders.appendUpstreamRequest(
-            forwarded, clientAddress: peer, answeredContinue: exchange.answeredContinue, to: buffer)
+            forwarded, clientAddress: peer, answeredContinue: exchange.answeredContinue,
+            serverAuthority: exchange.serverAuthority, to: buffer)
     }
 
     /// Parks the request until the fetch it waits for is settled (`coalescedFetchEnded`) or
@@ -700,7 +706,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
         output.append(
             ErrorResponse.bytes(
                 status: status, message: message, close: closeAfterResponse, date: worker.dateString,
-                extraHeaders: extraHeaders)
+                extraHeaders: extraHeaders, headOnly: answeringHEAD)
         )
         endRequest()
     }
@@ -760,15 +766,23 @@ final class ClientConnection: UpstreamConnectionDelegate {
     func endRequest() {
         writeLogLine()
         exchange = nil
-        if closeAfterResponse || peerClosed {
-            phase = .closing
-            setTimer(.none, nil)
-            flushAtEndOfTurn()
+        answeringHEAD = false
+        // A client that shut its side after pipelining still gets an answer to every request it
+        // sent whole: the connection closes once `input` holds no complete request.
+        if closeAfterResponse || (peerClosed && input.isEmpty) {
+            closeWhenWritten()
             return
         }
         enterIdle()
         flushAtEndOfTurn()
         if !input.isEmpty { process() }
+    }
+
+    /// Closes once the responses already in `output` are written (lingering if input is unread).
+    private func closeWhenWritten() {
+        phase = .closing
+        setTimer(.none, nil)
+        flushAtEndOfTurn()
     }
 
     private func enterIdle() {

@@ -11,12 +11,18 @@ struct CoalescingSlot {
     /// The slot for `request`: its Vary values for the names that `stored` (any response stored
     /// under the key) lists.
     init(key: CacheKey, request: RequestHead, stored: CacheEntry?) {
+        self.init(key: key, variantKey: Self.variantKey(of: request, stored: stored))
+    }
+
+    init(key: CacheKey, variantKey: String?) {
         self.key = key
-        guard let stored, !stored.varyNames.isEmpty else {
-            variantKey = nil
-            return
-        }
+        self.variantKey = variantKey
+    }
+
+    /// `request`'s values for the Vary names of `stored`, as one string; nil when nothing varies.
+    static func variantKey(of request: RequestHead, stored: CacheEntry?) -> String? {
+        guard let stored, !stored.varyNames.isEmpty else { return nil }
         let values = Variants.secondaryKey(fieldNames: stored.varyNames, requestHeaders: request.headers)
-        variantKey = values.map { $0.map { "=" + $0 } ?? "-" }.joined(separator: "\u{0}")
+        return values.map { $0.map { "=" + $0 } ?? "-" }.joined(separator: "\u{0}")
     }
 }

@@ -1,11 +1,13 @@
 import PorticoHTTP
 
 /// Responses the proxy makes itself: a status, a short plain-text body saying why, and whether the
-/// connection closes after it.
+/// connection closes after it. An answer to HEAD has the same head and no body (RFC 9110 §9.3.2):
+/// a body there would be read as the start of the next response.
 enum ErrorResponse {
-    static func bytes(status: Int, message: String, close: Bool, date: String, extraHeaders: [HeaderField] = [])
-        -> [UInt8]
-    {
+    static func bytes(
+        status: Int, message: String, close: Bool, date: String, extraHeaders: [HeaderField] = [],
+        headOnly: Bool = false
+    ) -> [UInt8] {
         let body = "\(status) \(reason(status)): \(message)\n"
         return bytes(
             status: status,
@@ -13,7 +15,8 @@ enum ErrorResponse {
             body: Array(body.utf8),
             close: close,
             date: date,
-            extraHeaders: extraHeaders
+            extraHeaders: extraHeaders,
+            headOnly: headOnly
         )
     }
 
@@ -24,7 +27,8 @@ enum ErrorResponse {
         body: [UInt8],
         close: Bool,
         date: String,
-        extraHeaders: [HeaderField] = []
+        extraHeaders: [HeaderField] = [],
+        headOnly: Bool = false
     ) -> [UInt8] {
         var headers = HTTPHeaders()
         headers.add("Date", date)
@@ -35,7 +39,7 @@ enum ErrorResponse {
         if close { headers.add("Connection", "close") }
         var bytes = ResponseHead(version: .http11, status: status, reason: reason(status), headers: headers)
             .serialized()
-        bytes.append(contentsOf: body)
+        if !headOnly { bytes.append(contentsOf: body) }
         return bytes
     }
 

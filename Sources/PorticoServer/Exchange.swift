@@ -101,6 +101,11 @@ final class Exchange {
     /// and two clock reads a request cheaper than `preciseClock`.
     var sentAt = 0.0
 
+    /// `host:port` of the server this attempt goes to: the Host of a request that named none.
+    var serverAuthority: String {
+        server.map { "\($0.host):\($0.port)" } ?? ""
+    }
+
     /// The pool gave this exchange a slot on `server`.
     func took(_ server: UpstreamServer) {
         self.server = server

@@ -4,7 +4,10 @@ import PorticoHTTP
 /// How a message head changes as it crosses the proxy (RFC 9110 §7.6): hop-by-hop fields go,
 /// forwarding fields and `Via` are added, and framing is restated for the next hop.
 enum ProxyHeaders {
-    static let via = "1.1 portico"
+    /// `Via` for a message received in `version` (RFC 9110 §7.6.3: the protocol as received).
+    static func via(_ version: HTTPVersion) -> String {
+        version == .http10 ? "1.0 portico" : "1.1 portico"
+    }
 
     /// The head sent to a backend for a client's request, written in one pass over the client's
     /// (`HTTPHeaders.writeForwarded`).
@@ -14,8 +17,14 @@ enum ProxyHeaders {
     /// - `X-Forwarded-For` gets the client address appended; `X-Forwarded-Proto` and
     ///   `X-Forwarded-Host` are set by the proxy alone, since a client could otherwise claim any host.
     /// - `Expect` is dropped when the proxy answered `100 Continue` itself.
-    static func upstreamRequest(_ request: RequestHead, clientAddress: String, answeredContinue: Bool) -> [UInt8] {
-        let head = UpstreamRequest(request, clientAddress: clientAddress, answeredContinue: answeredContinue)
+    ///
+    /// `serverAuthority` is the Host for a request that named none (HTTP/1.0 without Host): a
+    /// request to a backend is HTTP/1.1, which must carry one (RFC 9112 §3.2).
+    static func upstreamRequest(
+        _ request: RequestHead, clientAddress: String, answeredContinue: Bool, serverAuthority: String = ""
+    ) -> [UInt8] {
+        let head = UpstreamRequest(
+            request, clientAddress: clientAddress, answeredContinue: answeredContinue, serverAuthority: serverAuthority)
         return withUnsafeTemporaryAllocation(byteCount: head.bound, alignment: 1) { scratch in
             var out = ByteWriter(scratch)
             head.write(to: &out)
@@ -25,9 +34,12 @@ enum ProxyHeaders {
 
     /// `upstreamRequest` written straight into `buffer` (a backend connection's output).
     static func appendUpstreamRequest(
-        _ request: RequestHead, clientAddress: String, answeredContinue: Bool, to buffer: EventBuffer
+        _ request: RequestHead, clientAddress: String, answeredContinue: Bool,
+        serverAuthority: @autoclosure () -> String, to buffer: EventBuffer
     ) {
-        let head = UpstreamRequest(request, clientAddress: clientAddress, answeredContinue: answeredContinue)
+        let head = UpstreamRequest(
+            request, clientAddress: clientAddress, answeredContinue: answeredContinue,
+            serverAuthority: request.host == nil ? serverAuthority() : "")
         buffer.append(bound: head.bound) { head.write(to: &$0) }
     }
 
@@ -38,16 +50,22 @@ enum ProxyHeaders {
         let method: String
         let path: String
         let framing: BodyFraming
+        /// The host the client named (empty: none), for Host and X-Forwarded-Host.
         let host: String
+        /// Host when the client named none.
+        let serverAuthority: String
+        let via: String
         let clientAddress: String
         let omitted: ProxyFields
 
-        init(_ request: RequestHead, clientAddress: String, answeredContinue: Bool) {
+        init(_ request: RequestHead, clientAddress: String, answeredContinue: Bool, serverAuthority: String) {
             headers = request.headers
             method = request.method
             path = request.path
             framing = request.framing
             host = request.host ?? ""
+            self.serverAuthority = serverAuthority
+            via = ProxyHeaders.via(request.version)
             self.clientAddress = clientAddress
             var omitted: ProxyFields = [.via, .xForwardedFor, .xForwardedProto, .xForwardedHost]
             if answeredContinue { omitted.insert(.expect) }
@@ -61,12 +79,16 @@ enum ProxyHeaders {
 
         var bound: Int {
             method.utf8.count + path.utf8.count + 2 * headers.forwardedSizeBound + 2 * host.utf8.count
-                + clientAddress.utf8.count + 160
+                + serverAuthority.utf8.count + clientAddress.utf8.count + 160
         }
 
         func write(to out: inout ByteWriter) {
             RequestHead.writeRequestLine(method: method, target: path, version: .http11, to: &out)
-            if !host.isEmpty { writeLine("Host: ", host, to: &out) }
+            if !host.isEmpty {
+                writeLine("Host: ", host, to: &out)
+            } else if !serverAuthority.isEmpty {
+                writeLine("Host: ", serverAuthority, to: &out)
+            }
             let seen = headers.writeForwarded(to: &out, omitting: omitted)
             switch framing {
             case .length(let length):
@@ -117,7 +139,12 @@ enum ProxyHeaders {
     ) {
         let headers = response.headers
         var omitted: ProxyFields = .via
-        if case .passThrough = framing, case .none = response.framing {} else { omitted.insert(.contentLength) }
+        // A bodiless response keeps the Content-Length it was sent with (a HEAD or 304 states
+        // the representation's), except a 204, which must not have one (RFC 9110 §8.6).
+        if case .passThrough = framing, case .none = response.framing, response.status != 204 {
+        } else {
+            omitted.insert(.contentLength)
+        }
         // Room for a small body too, so that it is copied into the head's block (EventBuffer.copy).
         var smallBody = 0
         if case .passThrough = framing, case .length(let length) = response.framing, length <= EventBuffer.smallBody {
@@ -143,7 +170,7 @@ enum ProxyHeaders {
             }
             // RFC 9110 §6.6.1: a recipient with a clock adds Date when the origin sent none.
             if !seen.contains(.date) { writeLine("Date: ", date, to: &out) }
-            headers.writeList(.via, appending: via, seen: seen, to: &out)
+            headers.writeList(.via, appending: via(response.version), seen: seen, to: &out)
             if let cacheStatus {
                 out.write("Cache-Status: ")
                 cacheStatus.write(to: &out)

@@ -132,6 +132,28 @@ private let validRequests: [ValidRequest] = [
         host: "[::1]:8080"
     ),
     ValidRequest(
+        name: "Host forms of RFC 3986",
+        text: "GET / HTTP/1.1\r\nHost: xn--bcher-kva.example.:8080\r\n\r\n",
+        host: "xn--bcher-kva.example.:8080"
+    ),
+    ValidRequest(
+        name: "Host with sub-delims, an escape and an empty port",
+        text: "GET / HTTP/1.1\r\nHost: a!$&'()*+,;=%41-._~:\r\n\r\n",
+        host: "a!$&'()*+,;=%41-._~:"
+    ),
+    ValidRequest(
+        name: "Host IPv6 and IPvFuture",
+        text: "GET / HTTP/1.1\r\nHost: [v1.fe80::a+en1]\r\n\r\n",
+        host: "[v1.fe80::a+en1]"
+    ),
+    ValidRequest(
+        name: "OPTIONS for the whole server in absolute-form",
+        text: "OPTIONS http://example.com:81 HTTP/1.1\r\nHost: example.com:81\r\n\r\n",
+        method: "OPTIONS",
+        path: "*",
+        host: "example.com:81"
+    ),
+    ValidRequest(
         name: "asterisk-form",
         text: "OPTIONS * HTTP/1.1\r\nHost: example.com\r\n\r\n",
         method: "OPTIONS",
@@ -174,11 +196,6 @@ private let validRequests: [ValidRequest] = [
         text: "M-SEARCH /%20a;b=c,d!$&'()*+:@~ HTTP/1.1\r\nHost: example.com\r\n\r\n",
         method: "M-SEARCH",
         path: "/%20a;b=c,d!$&'()*+:@~"
-    ),
-    ValidRequest(
-        name: "empty Host",
-        text: "GET / HTTP/1.1\r\nHost:\r\n\r\n",
-        host: ""
     ),
 ]
 
@@ -323,6 +340,20 @@ private let invalidRequests: [InvalidRequest] = [
     InvalidRequest("Host with a path", "GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", .invalidHost),
     InvalidRequest("Host with userinfo", "GET / HTTP/1.1\r\nHost: u@a\r\n\r\n", .invalidHost),
     InvalidRequest("Host with a space", "GET / HTTP/1.1\r\nHost: a b\r\n\r\n", .invalidHost),
+    // RFC 9112 §3.2: `uri-host [ ":" port ]`, and RFC 9110 §4.2.1: never an empty host.
+    InvalidRequest("Host with a letter port", "GET / HTTP/1.1\r\nHost: a.test:abc\r\n\r\n", .invalidHost),
+    InvalidRequest("Host with two ports", "GET / HTTP/1.1\r\nHost: a.test:80:81\r\n\r\n", .invalidHost),
+    InvalidRequest("Host with an open bracket", "GET / HTTP/1.1\r\nHost: [::1\r\n\r\n", .invalidHost),
+    InvalidRequest("Host with a bracket inside", "GET / HTTP/1.1\r\nHost: a[b]\r\n\r\n", .invalidHost),
+    InvalidRequest("Host IPv6 without brackets", "GET / HTTP/1.1\r\nHost: ::1\r\n\r\n", .invalidHost),
+    InvalidRequest("Host that is only a port", "GET / HTTP/1.1\r\nHost: :80\r\n\r\n", .invalidHost),
+    InvalidRequest("empty Host", "GET / HTTP/1.1\r\nHost: \r\n\r\n", .invalidHost),
+    InvalidRequest("Host with a bad escape", "GET / HTTP/1.1\r\nHost: a%zz\r\n\r\n", .invalidHost),
+    InvalidRequest(
+        "absolute-form with a letter port", "GET http://a.test:abc/x HTTP/1.1\r\nHost: a\r\n\r\n", .badTarget),
+    InvalidRequest("absolute-form with an empty host", "GET http:///x HTTP/1.1\r\nHost: a\r\n\r\n", .badTarget),
+    InvalidRequest("CONNECT without a port", "CONNECT a.test HTTP/1.1\r\nHost: a.test\r\n\r\n", .badTarget),
+    InvalidRequest("CONNECT with an empty port", "CONNECT a.test: HTTP/1.1\r\nHost: a.test\r\n\r\n", .badTarget),
 
     // MARK: Request-line
     InvalidRequest("HTTP/2.0", "GET / HTTP/2.0\r\nHost: h\r\n\r\n", .unsupportedVersion),

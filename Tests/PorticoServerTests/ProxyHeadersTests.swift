@@ -119,8 +119,28 @@ import Testing
         let head = clientHead(response, framing: ProxyHeaders.clientFraming(for: response, clientVersion: .http11))
         #expect(
             head == "HTTP/1.1 200 OK\r\nDate: Thu, 03 Dec 2026 09:00:00 GMT\r\nSet-Cookie: a=1\r\n"
-                + "Set-Cookie: b=2\r\nContent-Length: 5\r\nVia: 1.0 origin-cache, 1.1 portico\r\n"
+                + "Set-Cookie: b=2\r\nContent-Length: 5\r\nVia: 1.0 origin-cache, 1.0 portico\r\n"
                 + "Cache-Status: portico; fwd=miss; fwd-status=200\r\n\r\n")
+    }
+
+    /// RFC 9110 §8.6: a 204 carries no Content-Length, whatever the origin sent.
+    @Test func noContentLosesItsContentLength() throws {
+        let response = try parseResponse("HTTP/1.1 204 No Content\r\nContent-Length: 5\r\nX-A: 1\r\n\r\n")
+        let head = clientHead(response, framing: ProxyHeaders.clientFraming(for: response, clientVersion: .http11))
+        #expect(head.hasPrefix("HTTP/1.1 204 No Content\r\nX-A: 1\r\n"))
+        #expect(!head.contains("Content-Length"))
+    }
+
+    /// RFC 9110 §7.6.3: Via names the protocol a message was received in; RFC 9112 §3.2: the
+    /// HTTP/1.1 request to the backend has a Host even when the HTTP/1.0 client sent none.
+    @Test func http10RequestWithoutHostGetsTheServersAuthorityAndVia10() throws {
+        let request = try parse("GET /old HTTP/1.0\r\nAccept: */*\r\n\r\n")
+        let head = text(
+            ProxyHeaders.upstreamRequest(
+                request, clientAddress: "10.0.0.7", answeredContinue: false, serverAuthority: "10.0.0.1:8080"))
+        #expect(head.hasPrefix("GET /old HTTP/1.1\r\nHost: 10.0.0.1:8080\r\n"))
+        #expect(head.contains("Via: 1.0 portico\r\n"))
+        #expect(!head.contains("X-Forwarded-Host"))
     }
 
     @Test func responseWithoutBodyKeepsTheContentLengthItAnnounces() throws {
