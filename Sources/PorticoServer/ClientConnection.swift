@@ -54,7 +54,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
     private var writeEvent: IOEvent?
     /// In the worker's `PendingWrites` this turn, so that it is queued once however often it asks.
     var isFlushQueued = false
-    private var timer: DeadlineTimer?
+    private let timer: DeadlineTimer
     private var phase: Phase = .idle
     /// The request in flight, set exactly while the phase is `.active`. An exchange that goes
     /// away still leading a coalesced fetch releases its waiters to fetch on their own.
@@ -89,6 +89,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
         runtime = worker.runtime
         parser = RequestParser(limits: runtime.parseLimits)
         responseParser = ResponseParser(limits: runtime.responseLimits)
+        timer = DeadlineTimer(worker: worker)
     }
 
     func start() {
@@ -96,7 +97,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
             [unowned(unsafe) self] _ in
             readable()
         }
-        timer = DeadlineTimer(worker: worker) { [unowned(unsafe) self] in timedOut() }
+        timer.handler = { [unowned(unsafe) self] in timedOut() }
         enterIdle()
         // A client usually sends its request right after connecting, so it is often here by the
         // time the connection is accepted: read it now rather than a loop turn later. Measured on
@@ -901,9 +902,9 @@ final class ClientConnection: UpstreamConnectionDelegate {
 
     private func setTimer(_ kind: TimerKind, _ duration: timeval?) {
         if let duration, kind != .none {
-            timer?.set(duration)
+            timer.set(duration)
         } else if timerKind != .none {
-            timer?.cancel()
+            timer.cancel()
         }
         timerKind = kind
     }
@@ -969,7 +970,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
         readEvent?.delete()
         closedEvent?.delete()
         writeEvent?.delete()
-        timer?.stop()
+        timer.stop()
         Glibc.close(fd)
         worker.clientClosed(self)
     }

@@ -21,15 +21,15 @@ final class DeadlineTimer {
     /// unowned(unsafe): see `ClientConnection.worker`; a timer is owned by a connection.
     private unowned(unsafe) let worker: Worker
     private var event: IOEvent?
-    private let handler: () -> Void
+    /// What runs when the deadline passes; the owner sets it once it can refer to itself.
+    var handler: () -> Void = {}
     /// When the owner wants to hear (`turnClock` seconds); nil when nothing is due.
     private var deadline: Double?
     /// When the libevent event is due; nil while it is not armed.
     private var armedUntil: Double?
 
-    init(worker: Worker, handler: @escaping () -> Void) {
+    init(worker: Worker) {
         self.worker = worker
-        self.handler = handler
     }
 
     /// Fires the handler `duration` from now (replacing any earlier setting).

@@ -46,7 +46,7 @@ final class UpstreamConnection {
     private var fd: CInt
     private var readEvent: IOEvent?
     private var writeEvent: IOEvent?
-    private var timer: DeadlineTimer?
+    private let timer: DeadlineTimer
     private var isConnected = false
     private var isReading = false
     private var isWriting = false
@@ -65,6 +65,7 @@ final class UpstreamConnection {
         self.worker = worker
         self.server = server
         self.slot = slot
+        timer = DeadlineTimer(worker: worker)
         let (fd, connected) = try Socket.connect(to: address)
         self.fd = fd
         isConnected = connected
@@ -76,11 +77,11 @@ final class UpstreamConnection {
             [unowned(unsafe) self] _ in
             writable()
         }
-        timer = DeadlineTimer(worker: worker) { [unowned(unsafe) self] in timedOut() }
+        timer.handler = { [unowned(unsafe) self] in timedOut() }
         if !connected {
             isWriting = true
             writeEvent?.add()
-            timer?.set(connectTimeout)
+            timer.set(connectTimeout)
         }
     }
 
@@ -97,7 +98,7 @@ final class UpstreamConnection {
         readPaused = false
         requestComplete = false
         if isConnected {
-            timer?.cancel()
+            timer.cancel()
             setReading(true)
         }
         flush()
@@ -116,9 +117,9 @@ final class UpstreamConnection {
     private func updateTimer() {
         guard isConnected, !isClosed, !isIdle else { return }
         if !readPaused && (requestComplete || !output.isEmpty) {
-            timer?.set(responseTimeout)
+            timer.set(responseTimeout)
         } else {
-            timer?.cancel()
+            timer.cancel()
         }
     }
 
@@ -159,7 +160,7 @@ final class UpstreamConnection {
         delegate = nil
         isIdle = true
         readPaused = false
-        timer?.set(UpstreamConnection.idleTimeout)
+        timer.set(UpstreamConnection.idleTimeout)
         setReading(true)
     }
 
@@ -168,7 +169,7 @@ final class UpstreamConnection {
         isClosed = true
         readEvent?.delete()
         writeEvent?.delete()
-        timer?.stop()
+        timer.stop()
         Glibc.close(fd)
         fd = -1
         delegate = nil

@@ -130,6 +130,7 @@ final class Worker: @unchecked Sendable {
         while event_base_loop(base, EVLOOP_ONCE) == 0 {
             pendingWrites.flushAll()
             cachedTurnClock = nil
+            cachedWallClock = nil
             if event_base_got_exit(base) != 0 || event_base_got_break(base) != 0 { break }
         }
         pendingWrites.flushAll()
@@ -424,10 +425,17 @@ final class Worker: @unchecked Sendable {
 
     /// Wall-clock seconds since 1970 from the loop's cached clock, for Date, Age and freshness.
     var wallClock: Double {
+        if let cachedWallClock { return cachedWallClock }
         var now = timeval()
         event_base_gettimeofday_cached(base, &now)
-        return Double(now.tv_sec) + Double(now.tv_usec) / 1_000_000
+        let seconds = Double(now.tv_sec) + Double(now.tv_usec) / 1_000_000
+        cachedWallClock = seconds
+        return seconds
     }
+
+    /// `wallClock` for the rest of the loop turn: libevent's cached time only changes between
+    /// turns, and reading it takes the base lock.
+    private var cachedWallClock: Double?
 
     /// Seconds on a clock that never jumps (CLOCK_MONOTONIC_COARSE, read through the vDSO at the
     /// cost of a few nanoseconds): for breakers, retry budgets and health checks.
@@ -475,9 +483,7 @@ final class Worker: @unchecked Sendable {
 
     /// The Date field value for now, from the loop's cached clock.
     var dateString: String {
-        var now = timeval()
-        event_base_gettimeofday_cached(base, &now)
-        return httpDate.string(at: now.tv_sec)
+        httpDate.string(at: Int(wallClock))
     }
 
     // MARK: - Drain
