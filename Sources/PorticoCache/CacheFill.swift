@@ -56,7 +56,8 @@ public final class CacheFill {
 
     /// RFC 9111 §3 for the response to `request`, plus Portico's own limits: a declared length
     /// over `maxObject` is refused at once (`too-large`), and a response stale on arrival without
-    /// a validator is not stored since it could never be used (`no-freshness`).
+    /// a validator, past its stale-while-revalidate and stale-if-error windows, is not stored
+    /// since it could never be used (`no-freshness`).
     public static func admit(
         key: CacheKey,
         request: RequestHead,
@@ -78,7 +79,9 @@ public final class CacheFill {
             let policy = Freshness.policy(
                 requestTime: requestTime, responseTime: responseTime, status: response.status,
                 responseHeaders: response.headers)
-            if !policy.isFresh(at: responseTime) && !policy.hasValidator {
+            // Stale on arrival and nothing to revalidate it with: useless, unless its own
+            // stale-while-revalidate or stale-if-error window still covers it.
+            if !policy.hasValidator && CacheStore.isExpired(policy, now: responseTime, grace: 0) {
                 return .skip(detail: "no-freshness", responseReason: true)
             }
             return .store(
@@ -192,6 +195,6 @@ extension CacheEntry {
     var reasonPhrase: String {
         let line = head.bytes.prefix { $0 != UInt8(ascii: "\r") }
         guard line.count > 13 else { return "" }
-        return String(decoding: line.dropFirst(13), as: UTF8.self)
+        return Array(line.dropFirst(13)).withUnsafeBytes { FieldText.decode($0) }
     }
 }

@@ -103,17 +103,12 @@ public enum Freshness {
         return max(apparentAge, correctedAgeValue)
     }
 
-    /// `age_value` (§4.2.3): the `Age` field (§5.1), or 0. Invalid elements are ignored and the
-    /// largest valid one counts, so a duplicated or combined field never makes a response
-    /// look younger than one of its values says.
+    /// `age_value` (§4.2.3): the `Age` field (§5.1), or 0. Age is a single value: when several
+    /// arrive (`0, 7200`, or two lines) the first counts, as the cache-tests suite expects of
+    /// shared caches; an invalid one (`abc`, `-1`, `1.5`) is ignored, as if absent.
     public static func ageValue(_ headers: HTTPHeaders) -> Int {
-        var age = 0
-        for line in headers.values("Age") {
-            for element in FieldValueSyntax.elements(line[...]) {
-                if let seconds = FieldValueSyntax.deltaSeconds(element) { age = max(age, seconds) }
-            }
-        }
-        return age
+        guard let line = headers["Age"], let first = FieldValueSyntax.elements(line[...]).first else { return 0 }
+        return FieldValueSyntax.deltaSeconds(first) ?? 0
     }
 
     /// `date_value` (§4.2.3): the Date field, or `responseTime` when it is absent or invalid

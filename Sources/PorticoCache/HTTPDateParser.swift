@@ -82,8 +82,18 @@ public enum HTTPDateParser {
             let day = digits(b, s + 1, 2), let month = month(b, s + 4), let twoDigitYear = digits(b, s + 8, 2),
             let time = timeOfDay(b, s + 11)
         else { return nil }
-        return instant(year: fullYear(twoDigitYear, now: now), month: month, day: day, time: time)
+        // RFC 9110 §5.6.7: a date more than 50 years ahead of now is the most recent one in the
+        // past with those two digits. Decided on the instant, not the year: `24-Dec-76` read on
+        // 4 Dec 2026 is 50 years and 20 days ahead as 2076, so it is 1976.
+        let year = fullYear(twoDigitYear, now: now)
+        guard let candidate = instant(year: year, month: month, day: day, time: time) else { return nil }
+        if candidate > now + fiftyYears { return instant(year: year - 100, month: month, day: day, time: time) }
+        if candidate <= now - fiftyYears { return instant(year: year + 100, month: month, day: day, time: time) }
+        return candidate
     }
+
+    /// 50 Gregorian years in seconds (365.2425 days each).
+    private static let fiftyYears = 50 * 365.2425 * 86_400
 
     /// `Sun Nov  6 08:49:37 1994`
     private static func parseAsctime(_ b: [UInt8]) -> Double? {
@@ -139,13 +149,10 @@ public enum HTTPDateParser {
         return Double(days(year: year, month: month, day: day) * 86_400 + time)
     }
 
-    /// RFC 9110 §5.6.7: the year ending in `twoDigits` that is not more than 50 years after `now`.
+    /// The year ending in `twoDigits` in the century of `now`.
     static func fullYear(_ twoDigits: Int, now: Double) -> Int {
         let currentYear = civil(fromDays: floorDivide(Int(min(max(now, -1e15), 1e15).rounded(.down)), 86_400)).year
-        var year = currentYear - ((currentYear % 100) + 100) % 100 + twoDigits
-        if year > currentYear + 50 { year -= 100 }
-        if year <= currentYear - 50 { year += 100 }
-        return year
+        return currentYear - ((currentYear % 100) + 100) % 100 + twoDigits
     }
 
     private static func daysIn(month: Int, year: Int) -> Int {

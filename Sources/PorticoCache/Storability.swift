@@ -118,7 +118,8 @@ public enum Storability {
     /// The fields to keep with a stored response (RFC 9111 §3.1): all received fields except the
     /// hop-by-hop ones (`Connection` and those it names, Keep-Alive, Proxy-Connection, TE,
     /// Transfer-Encoding, Upgrade, Trailer; RFC 9110 §7.6.1) and the proxy-specific
-    /// Proxy-Authenticate and Proxy-Authentication-Info, which a cache MUST NOT store. A response
+    /// Proxy-Authenticate, Proxy-Authentication-Info and Proxy-Authorization, which a cache MUST NOT
+    /// store. A response
     /// without Date gets one for `responseTime` (RFC 9110 §6.6.1: a recipient caching it MUST
     /// add one), so the stored copy keeps the date its age was computed from.
     public static func storedHeaders(_ responseHeaders: HTTPHeaders, responseTime: Double) -> HTTPHeaders {
@@ -129,10 +130,10 @@ public enum Storability {
 
     /// The fields RFC 9111 §3.1 keeps out of storage (and out of a 304 update): `Connection` and
     /// the fields it names, the other hop-by-hop fields of RFC 9110 §7.6.1, and
-    /// Proxy-Authenticate and Proxy-Authentication-Info.
+    /// Proxy-Authenticate, Proxy-Authentication-Info and Proxy-Authorization.
     static let unstorableFieldNames: Set<String> = [
         "connection", "keep-alive", "proxy-connection", "te", "transfer-encoding", "upgrade", "trailer",
-        "proxy-authenticate", "proxy-authentication-info",
+        "proxy-authenticate", "proxy-authentication-info", "proxy-authorization",
     ]
 
     /// `headers` without the fields of `unstorableFieldNames` and those `Connection` names.

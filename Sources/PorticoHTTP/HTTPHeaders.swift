@@ -7,7 +7,8 @@
 // `fields`). Removing a field drops its offsets and leaves its bytes; adding one appends
 // `name: value\r\n` to the bytes. Serializing copies straight from those bytes, whole runs of lines
 // at a time where they already read `name: value\r\n`, so obs-text (bytes 0x80-0xFF, RFC 9110 §5.5)
-// is forwarded exactly as received rather than as U+FFFD.
+// is forwarded exactly as received. Names and values read or written as Strings go through
+// `FieldText` (one scalar per byte), so they round-trip byte for byte too.
 //
 // Names compare case-insensitively over ASCII and exactly otherwise (RFC 9110 §5.1), byte by byte
 // against the UTF-8 of the name asked for. Lookups are linear scans: a head has tens of fields, and
@@ -58,6 +59,7 @@ public struct HTTPHeaders: @unchecked Sendable, Equatable, Sequence {
         buffer = HeaderBuffer.empty
         guard !fields.isEmpty else { return }
         var bytes = 0
+        // UTF-8 counts: never fewer bytes than `FieldText` writes.
         for field in fields { bytes += field.name.utf8.count + field.value.utf8.count + 4 }
         reserve(entries: fields.count, bytes: bytes)
         for field in fields { add(field.name, field.value) }
@@ -131,10 +133,9 @@ public struct HTTPHeaders: @unchecked Sendable, Equatable, Sequence {
             }
         }
 
-        /// Decodes UTF-8; obs-text that is not UTF-8 becomes U+FFFD here, while the bytes
-        /// themselves are kept and forwarded as they are.
+        /// One scalar per byte (`FieldText`): obs-text stays distinct and writes back unchanged.
         static func string(_ bytes: UnsafeRawBufferPointer) -> String {
-            HeadScanner.string(bytes, 0..<bytes.count)
+            FieldText.decode(bytes)
         }
     }
 
@@ -238,7 +239,7 @@ public struct HTTPHeaders: @unchecked Sendable, Equatable, Sequence {
     /// Appends a field after all others.
     public mutating func add(_ name: String, _ value: String) {
         Self.withUTF8(name) { name in
-            Self.withUTF8(value) { value in
+            FieldText.withBytes(value) { value in
                 reserve(entries: 1, bytes: name.count + value.count + 4)
                 buffer.withStorage { $0.appendLine(name: name, value: value) }
             }
@@ -271,7 +272,7 @@ public struct HTTPHeaders: @unchecked Sendable, Equatable, Sequence {
     /// .joined(separator: ", "))`, without the strings and arrays in between.
     public mutating func appendListElement(_ name: String, _ element: String) {
         Self.withUTF8(name) { name in
-            Self.withUTF8(element) { element in
+            FieldText.withBytes(element) { element in
                 var valueCount = element.count
                 withStorage { storage in
                     for index in 0..<storage.count {

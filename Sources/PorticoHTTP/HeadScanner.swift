@@ -323,7 +323,8 @@ struct HeadScanner: Sendable {
         return i
     }
 
-    /// Decodes `range` of `bytes` as UTF-8 (obs-text that is not UTF-8 becomes U+FFFD).
+    /// Decodes `range` of `bytes`, which the caller checked to be ASCII (a method, target or
+    /// host); field values go through `FieldText` instead.
     @inline(__always)
     static func string(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> String {
         String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)

@@ -44,7 +44,7 @@ enum InternedStrings {
         case 17: if matches(slice, "Moved Permanently") { return "Moved Permanently" }
         default: break
         }
-        return HeadScanner.string(bytes, range)
+        return FieldText.decode(slice)
     }
 
     @inline(__always)

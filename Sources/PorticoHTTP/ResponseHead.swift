@@ -2,7 +2,7 @@
 public struct ResponseHead: Sendable, Equatable {
     public var version: HTTPVersion
     public var status: Int
-    /// The reason-phrase, possibly empty (RFC 9112 §4: clients ignore it).
+    /// The reason-phrase, possibly empty (RFC 9112 §4: clients ignore it), as `FieldText`.
     public var reason: String
     public var headers: HTTPHeaders
     /// How the body is delimited, given the request method (RFC 9112 §6.3).
@@ -42,7 +42,7 @@ public struct ResponseHead: Sendable, Equatable {
     /// `HTTP/x.y status reason\r\n`, each field as `name: value\r\n`, then `\r\n`.
     public func serialized() -> [UInt8] {
         let statusCount = (100...999).contains(status) ? 3 : String(status).utf8.count
-        let size = version.wireCount + statusCount + reason.utf8.count + headers.serializedSize + 6
+        let size = version.wireCount + statusCount + FieldText.byteCount(reason) + headers.serializedSize + 6
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: size) { scratch in
             var out = ByteWriter(scratch)
             write(to: &out)
@@ -68,7 +68,7 @@ public struct ResponseHead: Sendable, Equatable {
             out.write(decimal: status)
         }
         out.write(ASCII.sp)
-        out.write(string: reason)
+        FieldText.withBytes(reason) { out.write($0) }
         out.write(ASCII.cr, ASCII.lf)
     }
 

@@ -206,7 +206,8 @@ struct AccessLogRecord {
             switch scalar {
             case "\"": out += "\\\""
             case "\\": out += "\\\\"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
+            // Controls, DEL and obs-text (one scalar per byte, `FieldText`) as \xHH, as nginx logs them.
+            case _ where scalar.value < 0x20 || scalar.value >= 0x7F:
                 let hex = String(scalar.value, radix: 16, uppercase: true)
                 out += "\\x" + (hex.count == 1 ? "0" : "") + hex
             default: out.unicodeScalars.append(scalar)

@@ -413,9 +413,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
     private func connectFailed(_ exchange: Exchange, reason: String, unsent: EventBuffer?) {
         let server = exchange.server.map { "\($0.host):\($0.port)" } ?? "?"
         Log.error("backend \(exchange.group.name) server \(server): \(reason)")
-        // RFC 9111 §5.2.2.2: a stored response that had to be revalidated, with the origin out of
-        // reach (and stale-if-error not allowing it), gets the 504 a disconnected cache sends.
-        let status = exchange.cache?.stale == nil ? 502 : 504
+        let status = exchange.unreachableStatus
         exchange.endAttempt(failure: "connect: \(reason)", status: status, now: worker.monotonicClock)
         // Nothing reached the server: any request may go to another one.
         if retry(exchange, carrying: unsent) { return }
@@ -662,10 +660,13 @@ final class ClientConnection: UpstreamConnectionDelegate {
                 return
             }
             exchange.endAttempt(
-                failure: "connection closed or reset before a response", status: 502, now: worker.monotonicClock)
+                failure: "connection closed or reset before a response", status: exchange.unreachableStatus,
+                now: worker.monotonicClock)
             // An idempotent request the server may have seen but did not answer at all.
             if exchange.mayResend, upstream.receivedNothing, retry(exchange, carrying: nil) { return }
-            failExchange(exchange, status: 502, message: "backend closed the connection without a response")
+            failExchange(
+                exchange, status: exchange.unreachableStatus,
+                message: "backend closed the connection without a response")
         }
     }
 

@@ -48,6 +48,11 @@ final class Exchange {
         return .forward(CacheRequestPolicy.canUseStoredResponse(for: request.method) ? .bypass : .method)
     }
 
+    /// The status for a backend that could not be reached or closed without answering: 502, or
+    /// 504 when a stored response had to be revalidated and may not be served stale (RFC 9111
+    /// §5.2.2.2: a disconnected cache generates a 504).
+    var unreachableStatus: Int { cache?.stale == nil ? 502 : 504 }
+
     /// `cacheStatus` as a field for a response Portico makes itself.
     var cacheStatusFields: [HeaderField] {
         cacheStatus.map { [HeaderField(name: "Cache-Status", value: $0.fieldValue)] } ?? []

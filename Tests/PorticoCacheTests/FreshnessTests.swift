@@ -35,7 +35,7 @@ private func headers(_ pairs: [(String, String)]) -> HTTPHeaders {
         (0, "30", -2, 32),  // The Age chain dominates.
         (5, "", -1, 1),  // Date in the future: apparent_age 0; no Age: response_delay only.
         (-3, "abc", 0, 3),  // An invalid Age is ignored.
-        (0, "7, 12", 0, 12),  // The largest valid Age counts.
+        (0, "7, 12", 0, 7),  // The first Age counts.
         (0, "-4", 0, 0),
         (0, "99999999999", 0, 2_147_483_648),  // delta-seconds overflow (§1.2.2).
     ])
@@ -124,5 +124,24 @@ private func headers(_ pairs: [(String, String)]) -> HTTPHeaders {
         #expect(policy.etag == nil)
         #expect(policy.lastModified == nil)
         #expect(!policy.hasValidator)
+    }
+
+    /// RFC 9111 §5.1 and the cache-tests suite's age-parse cases: the first value counts, an
+    /// invalid one is ignored.
+    @Test(arguments: [
+        ([("Age", "30")], 30),
+        ([("Age", "0, 7200")], 0),
+        ([("Age", "7200, 0")], 7200),
+        ([("Age", "0"), ("Age", "7200")], 0),
+        ([("Age", "7200"), ("Age", "0")], 7200),
+        ([("Age", "abc")], 0),
+        ([("Age", "-7200")], 0),
+        ([("Age", "7200.0")], 0),
+        ([("Age", "0010")], 10),
+        ([("Age", "99999999999")], 2_147_483_648),
+        ([], 0),
+    ])
+    func ageValueIsTheFirstValidValue(_ fields: [(String, String)], _ expected: Int) {
+        #expect(Freshness.ageValue(headers(fields)) == expected)
     }
 }

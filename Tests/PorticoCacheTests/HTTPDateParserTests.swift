@@ -74,6 +74,16 @@ import Testing
         #expect(HTTPDateParser.parse(value, now: now) == expectedInstant)
     }
 
+    /// Fifty years are counted on the instant, not the calendar year: on 4 Dec 2026, 24 Dec 2076
+    /// is more than 50 years ahead, so `24-Dec-76` is 1976.
+    @Test func fiftyYearsAreCountedToTheDay() throws {
+        let now = try #require(HTTPDateParser.parse("Fri, 04 Dec 2026 12:00:00 GMT", now: 0))
+        let expected = HTTPDateParser.parse("Fri, 24 Dec 1976 01:44:17 GMT", now: 0)
+        #expect(HTTPDateParser.parse("Thursday, 24-Dec-76 01:44:17 GMT", now: now) == expected)
+        let within = HTTPDateParser.parse("Sun, 01 Nov 2076 00:00:00 GMT", now: 0)
+        #expect(HTTPDateParser.parse("Sunday, 01-Nov-76 00:00:00 GMT", now: now) == within)
+    }
+
     @Test(arguments: [
         (784_111_777.0, "Sun, 06 Nov 1994 08:49:37 GMT"),
         (784_111_777.9, "Sun, 06 Nov 1994 08:49:37 GMT"),

@@ -188,7 +188,8 @@ private let validRequests: [ValidRequest] = [
             HeaderField(name: "X-Empty", value: ""),
             HeaderField(name: "X-Blank", value: ""),
             HeaderField(name: "x-a", value: "2"),
-            HeaderField(name: "X-Utf8", value: "caf\u{e9}"),
+            // UTF-8 "é" reads as its two bytes, one scalar each (`FieldText`).
+            HeaderField(name: "X-Utf8", value: "caf\u{c3}\u{a9}"),
         ]
     ),
     ValidRequest(

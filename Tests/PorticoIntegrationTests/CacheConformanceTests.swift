@@ -186,6 +186,54 @@ struct CacheConformanceTests {
     }
 }
 
+extension CacheConformanceTests {
+    /// RFC 9111 §4.1 with RFC 9110 §5.5: Vary values that differ only in obs-text bytes are
+    /// different values; one client's stored response must not answer the other.
+    @Test func varyValuesThatDifferInObsTextDoNotMatch() throws {
+        let origin = try Cache.numberingOrigin(headers: [("Cache-Control", "max-age=3600"), ("Vary", "Foo")])
+        defer { origin.stop() }
+        let proxy = try PorticoProcess(ProxyConfig(origin: origin.port))
+        defer { proxy.stop() }
+        let client = try RawClient(port: proxy.port)
+
+        func request(_ last: UInt8) -> [UInt8] {
+            Array("GET /v HTTP/1.1\r\nHost: test.example\r\nFoo: caf".utf8) + [last] + Array("\r\n\r\n".utf8)
+        }
+        let first = try Cache.exchange(client, request(0xE9))
+        let other = try Cache.exchange(client, request(0xE8))
+        let again = try Cache.exchange(client, request(0xE9))
+        #expect(first.bodyText == "response 1")
+        #expect(other.bodyText == "response 2", "Cache-Status: \(Cache.cacheStatus(other))")
+        #expect(again.bodyText == "response 1")
+        #expect(Cache.isHit(again))
+    }
+
+    /// RFC 9111 §3.1: a stored field is served with the bytes it was received with, obs-text
+    /// included.
+    @Test func storedObsTextIsServedByteForByte() throws {
+        let value: [UInt8] = Array("caf".utf8) + [0xE9]
+        let origin = try ScriptedOrigin { _, connection in
+            try connection.sendRaw(
+                Array("HTTP/1.1 200 OK\r\nCache-Control: max-age=3600\r\nX-Obs: ".utf8) + value
+                    + Array("\r\nContent-Length: 2\r\n\r\nok".utf8))
+        }
+        defer { origin.stop() }
+        let proxy = try PorticoProcess(ProxyConfig(origin: origin.port))
+        defer { proxy.stop() }
+
+        for _ in 0..<2 {
+            let client = try RawClient(port: proxy.port)
+            try client.send(Wire.get("/obs", extra: "Connection: close\r\n"))
+            let bytes = try client.readAll()
+            let needle = Array("X-Obs: ".utf8) + value + [13, 10]
+            #expect(
+                bytes.indices.contains { bytes[$0...].starts(with: needle) },
+                "served as received: \(Bytes.preview(bytes))")
+        }
+        #expect(origin.requestCount == 1)
+    }
+}
+
 /// Values an origin saw, across its connection threads.
 final class OriginLog: @unchecked Sendable {
     private let lock = NSLock()
