@@ -306,21 +306,18 @@ final class ClientConnection: UpstreamConnectionDelegate {
     /// head: only `Max-Forwards` and a revalidation change its fields first. Written again for a
     /// retry rather than kept.
     func appendUpstreamHead(_ exchange: Exchange, to buffer: EventBuffer) {
-        let request = exchange.request
-        let stale = exchange.cache?.stale
-        var forwarded: RequestHead
-        if case .forwardDecremented(let remaining) = exchange.maxForwards {
-            forwarded = request
-            forwarded.headers.set("Max-Forwards", String(remaining))
-        } else if stale != nil {
-            forwarded = request
-        } else {
+        var remaining: Int?
+        if case .forwardDecremented(let count) = exchange.maxForwards { remaining = count }
+        guard remaining != nil || exchange.cache?.stale != nil else {
+            // The common case, with no copy of the request's head.
             ProxyHeaders.appendUpstreamRequest(
-                request, clientAddress: peer, answeredContinue: exchange.answeredContinue,
+                exchange.request, clientAddress: peer, answeredContinue: exchange.answeredContinue,
                 serverAuthority: exchange.serverAuthority, to: buffer)
             return
         }
-        if let stale {
+        var forwarded = exchange.request
+        if let remaining { forwarded.headers.set("Max-Forwards", String(remaining)) }
+        if let stale = exchange.cache?.stale {
             // Revalidation: the cache's validators replace the client's own conditionals, so a
             // 304 always answers for the stored response.
             forwarded.headers = Conditional.revalidationRequestHeaders(forwarded.headers, for: stale.policy)
