@@ -89,7 +89,6 @@ struct HeadScanner: Sendable {
         initialPhase = .startLine
         phase = .startLine
         fieldLimitEnd = Int.max
-        fields.reserveCapacity(16)
     }
 
     /// A scanner for field lines only, ended by an empty line: the trailer section of a chunked
@@ -214,6 +213,9 @@ struct HeadScanner: Sendable {
                 var valueEnd = cr
                 while valueStart < valueEnd && ASCII.isWhitespace(bytes[valueStart]) { valueStart += 1 }
                 while valueEnd > valueStart && ASCII.isWhitespace(bytes[valueEnd - 1]) { valueEnd -= 1 }
+                // Room for a typical head at the first field: a parser that never sees one (a
+                // connection's response parser, when the cache answers everything) allocates none.
+                if fields.capacity == 0 { fields.reserveCapacity(16) }
                 fields.append(
                     FieldLine(nameStart: lineStart, nameEnd: colon, valueStart: valueStart, valueEnd: valueEnd)
                 )

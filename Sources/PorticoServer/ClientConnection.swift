@@ -68,7 +68,8 @@ final class ClientConnection: UpstreamConnectionDelegate {
     private var timerKind: TimerKind = .none
     private var parser: RequestParser
     /// Parses backend responses; one per connection, kept across exchanges (its field-line
-    /// buffer is reused, where one per exchange allocated it every time).
+    /// buffer is reused, where one per exchange allocated it every time). Not `lazy`: mutating a
+    /// lazy property's struct copies it, and the copy's field array with it, on every parse.
     private var responseParser: ResponseParser
     private(set) var runtime: Runtime
     private var isReading = false
@@ -98,11 +99,14 @@ final class ClientConnection: UpstreamConnectionDelegate {
             readable()
         }
         timer.handler = { [unowned(unsafe) self] in timedOut() }
-        enterIdle()
+        updateReading()
         // A client usually sends its request right after connecting, so it is often here by the
         // time the connection is accepted: read it now rather than a loop turn later. Measured on
         // close-1k: 4 % more requests a second and a lower p99; an empty read costs one recv.
         readable()
+        // Only a connection still waiting for its first request needs `client_idle`: one answered
+        // and closed in this turn never makes its timer.
+        if case .idle = phase, timerKind == .none { setTimer(.idle, runtime.clientIdleTimeout) }
     }
 
     /// The write and hang-up events are made the first time they are needed: most connections
@@ -831,12 +835,12 @@ final class ClientConnection: UpstreamConnectionDelegate {
 
     /// After the last response: a close with nothing unread is immediate (as nginx does for a
     /// plain `Connection: close`); otherwise the write side shuts and the input is drained for a
-    /// while, so a client still sending never gets a reset in place of its response.
+    /// while, so a client still sending never gets a reset in place of its response. "Unread" is
+    /// what Portico knows of, as in nginx: a body it did not read, or bytes already buffered. A
+    /// client that sends more after asking to close breaks the protocol, and is not worth an
+    /// ioctl on every close.
     private func startLingering() {
-        var unread: CInt = 0
-        if peerClosed
-            || (!lingerOnClose && input.isEmpty && ioctl(fd, UInt(FIONREAD), &unread) == 0 && unread == 0)
-        {
+        if peerClosed || (!lingerOnClose && input.isEmpty) {
             close()
             return
         }

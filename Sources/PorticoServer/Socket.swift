@@ -15,6 +15,9 @@ enum Socket {
             try setOption(fd, SOL_SOCKET, SO_REUSEADDR, 1)
             try setOption(fd, SOL_SOCKET, SO_REUSEPORT, 1)
             if address.family == AF_INET6 { try setOption(fd, CInt(IPPROTO_IPV6), IPV6_V6ONLY, 1) }
+            // Accepted sockets inherit TCP_NODELAY from their listener on Linux: one call here
+            // instead of a setsockopt for every connection.
+            try setOption(fd, CInt(IPPROTO_TCP), TCP_NODELAY, 1)
             try address.withSockaddr { pointer, length throws(SystemError) in
                 try syscall("bind \(address.description)") { bind(fd, pointer, length) }
             }
@@ -78,8 +81,6 @@ enum Socket {
         if getsockopt(fd, SOL_SOCKET, SO_ERROR, &code, &length) != 0 { return errno }
         return code
     }
-
-    static func setNoDelay(_ fd: CInt) { try? setOption(fd, CInt(IPPROTO_TCP), TCP_NODELAY, 1) }
 
     private static func setOption(_ fd: CInt, _ level: CInt, _ name: CInt, _ value: CInt) throws(SystemError) {
         var value = value
