@@ -40,6 +40,8 @@ final class ClientConnection: UpstreamConnectionDelegate {
     unowned(unsafe) let worker: Worker
     /// Unique on its worker: how a coalesced fetch finds its waiters.
     let id: UInt64
+    /// Where the worker keeps it in its list of open connections.
+    var workerSlot = 0
     private let fd: CInt
     private let peerAddress: ResolvedAddress
     /// The client's address as text (X-Forwarded-For, the access log), made when first needed:

@@ -26,7 +26,9 @@ final class Worker: @unchecked Sendable {
     /// Output queued this loop turn; see `PendingWrites`.
     let pendingWrites = PendingWrites()
     private var listeners: [Listener] = []
-    private var clients: [ObjectIdentifier: ClientConnection] = [:]
+    /// Open client connections, each knowing its index here (`workerSlot`): adding and removing
+    /// one is an append and a swap, where a dictionary hashed its identity twice per connection.
+    private var clients: [ClientConnection] = []
     /// Idle keep-alive connections by server slot (`ServerSlots`).
     private var idleUpstreams: [[UpstreamConnection]] = []
     /// Balancer state by group index, with the generation of the group it belongs to.
@@ -144,7 +146,7 @@ final class Worker: @unchecked Sendable {
         probes.removeAll()
         for pool in idleUpstreams { for upstream in pool { upstream.close() } }
         idleUpstreams.removeAll()
-        for client in clients.values { client.close() }
+        for client in clients { client.close() }
         logTimer?.delete()
         flushLog()
         graveyard.removeAll()
@@ -307,7 +309,8 @@ final class Worker: @unchecked Sendable {
             let client = ClientConnection(worker: self, id: nextConnectionID, fd: fd, peer: peer)
             traffic.accepted.add(1, ordering: .relaxed)
             traffic.open.add(1, ordering: .relaxed)
-            clients[ObjectIdentifier(client)] = client
+            client.workerSlot = clients.count
+            clients.append(client)
             client.start()
         }
     }
@@ -319,9 +322,15 @@ final class Worker: @unchecked Sendable {
 
     /// Called by a client connection once it has closed its socket.
     func clientClosed(_ client: ClientConnection) {
-        guard let removed = clients.removeValue(forKey: ObjectIdentifier(client)) else { return }
+        let slot = client.workerSlot
+        guard slot < clients.count, clients[slot] === client else { return }
+        let last = clients.removeLast()
+        if slot < clients.count {
+            clients[slot] = last
+            last.workerSlot = slot
+        }
         traffic.open.subtract(1, ordering: .relaxed)
-        retire(removed)
+        retire(client)
         if isDraining {
             if clients.isEmpty { event_base_loopexit(base, nil) }
         } else if clients.count < maxClients {
@@ -505,7 +514,7 @@ final class Worker: @unchecked Sendable {
         probes.removeAll()
         for pool in idleUpstreams { for upstream in pool { upstream.close() } }
         idleUpstreams.removeAll()
-        for client in Array(clients.values) { client.drain() }
+        for client in clients { client.drain() }
         if clients.isEmpty {
             event_base_loopexit(base, nil)
             return
