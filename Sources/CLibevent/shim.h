@@ -10,7 +10,6 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <arpa/inet.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 #include <event2/event.h>
 #include <event2/buffer.h>
@@ -27,8 +26,4 @@ static inline int portico_accept4(int fd, struct sockaddr *addr, socklen_t *addr
     return accept4(fd, addr, addrlen, flags);
 }
 
-/// memfd_create(2) with MFD_CLOEXEC: Glibc declares it only under _GNU_SOURCE, which this
-/// module must not define before the system headers (see the top of this file).
-static inline int portico_memfd_create(const char *name) {
-    return (int)syscall(SYS_memfd_create, name, 1u /* MFD_CLOEXEC */);
-}
+

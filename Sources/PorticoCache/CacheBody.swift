@@ -24,12 +24,6 @@ public final class CacheBody: @unchecked Sendable {
     public let count: Int
     /// Bytes allocated, at least `count`: what the body costs the cache's memory budget.
     public let allocatedBytes: Int
-    /// A file holding the same bytes (a memfd the server maps at `baseAddress`), so that a
-    /// large body can be sent with sendfile instead of being copied by `write`; -1 for memory
-    /// only.
-    public let fileDescriptor: CInt
-    /// Frees memory (and file) that the body did not allocate itself.
-    private let release: (@Sendable (UnsafeRawPointer, Int, CInt) -> Void)?
 
     /// The bytes. Valid as long as this object is alive.
     public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: baseAddress, count: count) }
@@ -39,21 +33,6 @@ public final class CacheBody: @unchecked Sendable {
         baseAddress = nil
         count = 0
         allocatedBytes = 0
-        fileDescriptor = -1
-        release = nil
-    }
-
-    /// Takes over `count` bytes at `base`, which the file `fileDescriptor` also holds;
-    /// `release` unmaps and closes them when the last reference goes.
-    public init(
-        mapped base: UnsafeRawPointer, count: Int, fileDescriptor: CInt,
-        release: @escaping @Sendable (UnsafeRawPointer, Int, CInt) -> Void
-    ) {
-        baseAddress = base
-        self.count = count
-        allocatedBytes = count
-        self.fileDescriptor = fileDescriptor
-        self.release = release
     }
 
     /// A copy of `bytes`.
@@ -81,8 +60,6 @@ public final class CacheBody: @unchecked Sendable {
         initializingWith initialize: (UnsafeMutableRawBufferPointer) throws -> Void
     ) rethrows {
         precondition(count >= 0, "negative CacheBody count")
-        fileDescriptor = -1
-        release = nil
         guard count > 0 else {
             baseAddress = nil
             self.count = 0
@@ -106,17 +83,11 @@ public final class CacheBody: @unchecked Sendable {
         baseAddress = UnsafeRawPointer(memory)
         self.count = count
         allocatedBytes = allocated
-        fileDescriptor = -1
-        release = nil
     }
 
     deinit {
         guard let baseAddress else { return }
-        if let release {
-            release(baseAddress, count, fileDescriptor)
-        } else {
-            UnsafeMutableRawPointer(mutating: baseAddress).deallocate()
-        }
+        UnsafeMutableRawPointer(mutating: baseAddress).deallocate()
     }
 
     /// Calls `body` with the bytes (a convenience over `bytes`, which is valid as long as `self`).

@@ -105,13 +105,12 @@ public final class CacheFill {
     }
 
     /// The entry for the whole body; nil when the fill gave up. Call only when the body ended
-    /// where its framing said it would. `storing` may move the sealed body elsewhere (the
-    /// server puts large ones in files it can sendfile from).
-    public func finish(via: String, storing: (CacheBody) -> CacheBody = { $0 }) -> CacheEntry? {
+    /// where its framing said it would.
+    public func finish(via: String) -> CacheEntry? {
         guard let builder else { return nil }
         self.builder = nil
         let headers = Storability.storedHeaders(response.headers, responseTime: responseTime)
-        let body = storing(builder.finish())
+        let body = builder.finish()
         return CacheEntry(
             key: key,
             varyNames: varyNames,

@@ -203,8 +203,7 @@ final class BackgroundRefresh: UpstreamConnectionDelegate {
 
     private func complete() {
         let stored =
-            fill?.finish(via: ProxyHeaders.via(response?.version ?? .http11), storing: FileBackedBody.ifLarge)
-            .map { cache.insert($0) } ?? false
+            fill?.finish(via: ProxyHeaders.via(response?.version ?? .http11)).map { cache.insert($0) } ?? false
         finish(stored: stored)
     }
 

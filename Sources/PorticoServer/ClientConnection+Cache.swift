@@ -345,8 +345,7 @@ extension ClientConnection {
         guard let cache = worker.cache, let fill = exchange.fill else { return }
         exchange.fill = nil
         let stored =
-            fill.finish(via: ProxyHeaders.via(exchange.response?.version ?? .http11), storing: FileBackedBody.ifLarge)
-            .map { cache.insert($0) } ?? false
+            fill.finish(via: ProxyHeaders.via(exchange.response?.version ?? .http11)).map { cache.insert($0) } ?? false
         settleCoalescing(exchange, stored: stored)
     }
 

@@ -48,7 +48,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
     /// formatting it costs a tenth of a cache hit on a fresh connection, and most hits never ask.
     private(set) lazy var peer: String = peerAddress.host
     private let input = EventBuffer()
-    let output = EventBuffer(drainsToSocket: true)
+    let output = EventBuffer()
     private var readEvent: IOEvent?
     /// Armed while reading is paused, to learn that the client went away (EV_CLOSED, i.e.
     /// EPOLLRDHUP) without reading what backpressure holds back.

@@ -7,17 +7,9 @@ import PorticoHTTP
 /// buffers without copying where libevent can hand over whole blocks.
 final class EventBuffer {
     let raw: OpaquePointer
-    /// Whether the buffer only ever drains to a socket (a client's output): then file-backed
-    /// bodies go into it as sendfile segments (libevent's EVBUFFER_FLAG_DRAINS_TO_FD).
-    private let drainsToSocket: Bool
-    /// A sendfile segment was added since the buffer was last empty: `write` then loops, since
-    /// libevent writes the chains before such a segment and the segment itself in separate calls.
-    private var hasFileSegments = false
 
-    init(drainsToSocket: Bool = false) {
+    init() {
         raw = evbuffer_new()
-        self.drainsToSocket = drainsToSocket
-        if drainsToSocket { evbuffer_set_flags(raw, UInt64(EVBUFFER_FLAG_DRAINS_TO_FD)) }
     }
 
     deinit { evbuffer_free(raw) }
@@ -48,29 +40,16 @@ final class EventBuffer {
 
     /// Appends a stored body without copying it: libevent keeps a reference, and the body stays
     /// alive (retained here, released by libevent's cleanup call) until the last byte is written,
-    /// even if the cache evicts its entry meanwhile.
+    /// even if the cache evicts its entry meanwhile. `range` (the whole body by default) selects
+    /// the bytes to send.
     ///
-    /// A file-backed body, in a buffer that drains to a socket, becomes a file segment that the
-    /// kernel sends with sendfile; the segment keeps the body (and so its file) alive instead.
-    /// `range` (the whole body by default) selects the bytes to send.
+    /// Bodies of every size go out this way, copied by the kernel from the shared memory into
+    /// the socket. Large ones used to sit in memfd files sent with sendfile; on these machines
+    /// (kernel 6.18, 2 vCPUs) that cost more: hit-1m took 315 µs of CPU a request against
+    /// 216 µs for the copy, hit-256k 11k requests a second against 17k (one bench run each).
     func appendReference(_ body: CacheBody, range: Range<Int>? = nil) {
         let range = range ?? 0..<body.count
         guard let base = body.baseAddress, !range.isEmpty, range.upperBound <= body.count else { return }
-        if drainsToSocket, body.fileDescriptor >= 0,
-            let segment = evbuffer_file_segment_new(
-                body.fileDescriptor, 0, Int64(body.count), UInt32(EVBUF_FS_DISABLE_MMAP | EVBUF_FS_DISABLE_LOCKING))
-        {
-            evbuffer_file_segment_add_cleanup_cb(
-                segment, releaseFileSegmentBody, Unmanaged.passRetained(body).toOpaque())
-            let added = evbuffer_add_file_segment(raw, segment, Int64(range.lowerBound), Int64(range.count))
-            // The buffer holds its own reference to the segment; this drops ours.
-            evbuffer_file_segment_free(segment)
-            if added == 0 {
-                hasFileSegments = true
-                if range.count >= EventBuffer.corkedSegment { wantsCork = true }
-                return
-            }
-        }
         let context = Unmanaged.passRetained(body).toOpaque()
         _ = evbuffer_add_reference(raw, base + range.lowerBound, range.count, releaseCacheBody, context)
     }
@@ -184,10 +163,8 @@ final class EventBuffer {
 
     /// Writes as much as the socket takes; returns the byte count (0 when the kernel took nothing).
     ///
-    /// With memory blocks only, `send` or `sendmsg` (not libevent's `writev`), for the reason
-    /// `read` uses `recv`. A buffer with sendfile segments goes through libevent, which sends them.
+    /// With `send` or `sendmsg` (not libevent's `writev`), for the reason `read` uses `recv`.
     func write(to fd: CInt) throws(SystemError) -> Int {
-        if hasFileSegments { return try writeSegments(to: fd) }
         var total = 0
         while !isEmpty {
             let written = withUnsafeTemporaryAllocation(of: iovec.self, capacity: 16) { vectors -> (Int, Int) in
@@ -214,51 +191,6 @@ final class EventBuffer {
         }
         return total
     }
-
-    /// The socket is corked (TCP_CORK) until the file segments now in the buffer are written.
-    private var isCorked = false
-    /// A file segment of at least `corkedSegment` bytes was added since the buffer was last empty.
-    private var wantsCork = false
-    static let corkedSegment = 512 * 1024
-
-    /// Corked while a response with a large sendfile segment goes out, as nginx's `tcp_nopush`
-    /// does: the head and the body's pieces then leave in full segments instead of a short one
-    /// after each call. Uncorking once the buffer is empty sends the tail. Measured against nginx
-    /// (64 connections, one worker): on 1 MiB bodies corking took Portico from 5.8k to 9.5k req/s
-    /// (nginx 7.0k) at 65 µs of CPU a request (nginx 79); on 256 KiB bodies it raised req/s too
-    /// (28.8k to 33.4k) but also CPU (20 to 29 µs) and p99 (2.2 to 3.5 ms, nginx 3.3), so only
-    /// segments of `corkedSegment` bytes or more are corked.
-    private func writeSegments(to fd: CInt) throws(SystemError) -> Int {
-        if wantsCork && !isCorked { isCorked = setCork(fd, true) }
-        defer { if isEmpty && isCorked { isCorked = !setCork(fd, false) } }
-        var total = 0
-        repeat {
-            let written = evbuffer_write(raw, fd)
-            if written < 0 {
-                let code = errno
-                if code == EAGAIN || code == EWOULDBLOCK || code == EINTR { break }
-                throw SystemError(errno: code, operation: "write")
-            }
-            if written == 0 { break }
-            total += Int(written)
-        } while !isEmpty
-        if isEmpty {
-            hasFileSegments = false
-            wantsCork = false
-        }
-        return total
-    }
-
-    private func setCork(_ fd: CInt, _ on: Bool) -> Bool {
-        var value: CInt = on ? 1 : 0
-        return setsockopt(fd, CInt(IPPROTO_TCP), TCP_CORK, &value, socklen_t(MemoryLayout<CInt>.size)) == 0
-    }
-}
-
-private func releaseFileSegmentBody(
-    _ segment: OpaquePointer?, _ flags: Int32, _ context: UnsafeMutableRawPointer?
-) {
-    Unmanaged<CacheBody>.fromOpaque(context!).release()
 }
 
 private func releaseCacheBody(_ data: UnsafeRawPointer?, _ length: Int, _ context: UnsafeMutableRawPointer?) {

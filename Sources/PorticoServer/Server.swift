@@ -82,8 +82,8 @@ public final class Server {
     }
 
     /// Raises the soft descriptor limit to the hard one, as nginx's `worker_rlimit_nofile` lets
-    /// operators do: `max_connections` clients, their backend connections and file-backed cache
-    /// bodies all need descriptors, and distributions start services with a soft limit of 1024.
+    /// operators do: `max_connections` clients and their backend connections all need
+    /// descriptors, and distributions start services with a soft limit of 1024.
     private static func raiseDescriptorLimit() {
         var limit = rlimit()
         guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }

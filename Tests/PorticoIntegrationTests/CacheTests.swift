@@ -729,8 +729,8 @@ struct CacheTests {
         #expect(origin.requestCount == 1)
     }
 
-    /// Large bodies are stored in files and sent with sendfile: the bytes must arrive exact, to
-    /// pipelined, HTTP/1.0 and concurrent clients alike, while the entry stays shared.
+    /// A large stored body is shared by every response that sends it: the bytes must arrive exact,
+    /// to pipelined, HTTP/1.0 and concurrent clients alike.
     @Test func largeStoredBodyIsServedIntact() throws {
         let body = Bytes.pattern(count: 1 << 20)
         let origin = try ScriptedOrigin { _, connection in
