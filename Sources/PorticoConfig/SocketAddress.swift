@@ -47,8 +47,7 @@ public struct SocketAddress: Sendable, Equatable, Hashable, CustomStringConverti
             let rest = text[text.index(after: close)...]
             guard rest.hasPrefix(":") else { return .failure(.malformed) }
             port = rest.dropFirst()
-            guard !host.isEmpty, host.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." }), host.contains(":")
-            else { return .failure(.badHost) }
+            guard isIPv6(host) else { return .failure(.badHost) }
         } else {
             guard let colon = text.lastIndex(of: ":") else { return .failure(.malformed) }
             host = text[..<colon]
@@ -56,11 +55,60 @@ public struct SocketAddress: Sendable, Equatable, Hashable, CustomStringConverti
             if host.contains(":") { return .failure(.unbracketedIPv6) }
             guard !host.isEmpty else { return .failure(.malformed) }
             guard host == "*" || host.allSatisfy(isHostCharacter) else { return .failure(.badHost) }
+            // All digits and dots can only mean an IPv4 address, and then it must be one:
+            // `999.1.1.1` would otherwise go to the resolver as a name and fail at start.
+            if host.allSatisfy({ $0.isNumber || $0 == "." }), !isIPv4(host) { return .failure(.badHost) }
         }
         guard port.count <= 5, let number = Int(port), port.allSatisfy({ $0.isASCII && $0.isNumber }),
             number <= 65535
         else { return .failure(.badPort) }
         return .success(SocketAddress(host: host == "*" ? "0.0.0.0" : String(host), port: number))
+    }
+
+    /// Four decimal parts of 0-255, dot-separated, without leading zeros (which some resolvers
+    /// read as octal).
+    static func isIPv4(_ text: Substring) -> Bool {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4
+            && parts.allSatisfy { part in
+                !part.isEmpty && part.count <= 3 && (part.count == 1 || part.first != "0")
+                    && Int(part).map { $0 <= 255 } == true
+            }
+    }
+
+    /// RFC 4291 §2.2 text: up to eight groups of 1-4 hex digits, at most one `::` standing for
+    /// the groups left out, and optionally a dotted IPv4 address as the last 32 bits.
+    static func isIPv6(_ text: Substring) -> Bool {
+        guard text.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." }), text.contains(":") else { return false }
+        let characters = Array(text)
+        var doubleColons = 0
+        for index in 1..<characters.count where characters[index] == ":" && characters[index - 1] == ":" {
+            doubleColons += 1
+        }
+        // Written once, `::` makes two adjacent colons; `:::` (or a second `::`) makes more.
+        guard doubleColons <= 1 else { return false }
+        var groups = text.split(separator: ":", omittingEmptySubsequences: false)
+        var width = 0
+        if let last = groups.last, last.contains(".") {
+            guard isIPv4(last) else { return false }
+            groups.removeLast()
+            width = 2
+        }
+        for (index, group) in groups.enumerated() {
+            if group.isEmpty {
+                // Only where `::` is: at its position, or the empty piece before or after it at
+                // either end. A lone `:` at an end (":1:2") is an error.
+                guard doubleColons == 1 else { return false }
+                let isStart = index == 0 && groups.count > 1 && groups[1].isEmpty
+                let isEnd = index == groups.count - 1 && index > 0 && groups[index - 1].isEmpty
+                let isMiddle = index > 0 && index < groups.count - 1
+                guard isStart || isEnd || isMiddle else { return false }
+                continue
+            }
+            guard group.count <= 4, !group.contains(".") else { return false }
+            width += 1
+        }
+        return doubleColons == 1 ? width <= 7 : width == 8
     }
 
     /// Letters, digits, `-`, `.` and `_`: enough for host names and dotted IPv4.

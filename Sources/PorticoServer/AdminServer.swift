@@ -34,7 +34,10 @@ final class AdminServer {
         self.worker = worker
         self.actions = actions
         token = settings.token.map { Array($0.utf8) }
-        let fd = try Socket.listen(on: try ResolvedAddress(settings.listen))
+        // Its own port, never one of the proxy's (which would hand it part of their traffic).
+        let configured = try ResolvedAddress(settings.listen)
+        if configured.port != 0 { try Socket.checkUnused(configured) }
+        let fd = try Socket.listen(on: configured)
         address = try Socket.localAddress(fd)
         listener = Listener(fd: fd, address: address, base: worker.base) { [unowned self] in accept(fd) }
     }
@@ -128,11 +131,14 @@ final class AdminServer {
         }
     }
 
-    /// Without a token, everyone on the admin listener is; with one, `Bearer TOKEN` exactly,
-    /// compared without stopping at the first difference, so timing tells nothing about it.
+    /// Without a token, everyone on the admin listener is; with one, `Bearer TOKEN` (the scheme
+    /// in any case, RFC 9110 §11.1), the token compared without stopping at the first difference,
+    /// so timing tells nothing about it.
     private func isAuthorized(_ headers: HTTPHeaders) -> Bool {
         guard let token else { return true }
-        guard let value = headers["Authorization"], value.hasPrefix("Bearer ") else { return false }
+        guard let value = headers["Authorization"], value.utf8.count > 7,
+            value.prefix(7).lowercased() == "bearer "
+        else { return false }
         return Self.constantTimeEquals(Array(value.utf8.dropFirst(7)), token)
     }
 

@@ -414,7 +414,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
     }
 
     private func connectFailed(_ exchange: Exchange, reason: String, unsent: EventBuffer?) {
-        let server = exchange.server.map { "\($0.host):\($0.port)" } ?? "?"
+        let server = exchange.server?.authority ?? "?"
         Log.error("backend \(exchange.group.name) server \(server): \(reason)")
         let status = exchange.unreachableStatus
         exchange.endAttempt(failure: "connect: \(reason)", status: status, now: worker.monotonicClock)
@@ -560,7 +560,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
             if !exchange.requestBodyDone { closeAfterUnreadInput() }
             responseStatus = response.status
             if logEntry != nil, let server = exchange.server {
-                logEntry?.upstream = "\(server.host):\(server.port)"
+                logEntry?.upstream = server.authority
                 logEntry?.cache = exchange.cache.map { $0.status.summary } ?? "-"
             }
             ProxyHeaders.appendClientResponse(

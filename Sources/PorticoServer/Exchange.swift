@@ -108,7 +108,7 @@ final class Exchange {
 
     /// `host:port` of the server this attempt goes to: the Host of a request that named none.
     var serverAuthority: String {
-        server.map { "\($0.host):\($0.port)" } ?? ""
+        server?.authority ?? ""
     }
 
     /// The pool gave this exchange a slot on `server`.

@@ -23,7 +23,7 @@ final class HealthProbe: UpstreamConnectionDelegate {
         self.group = group
         self.server = server
         self.settings = settings
-        let host = server.host.contains(":") ? "[\(server.host)]:\(server.port)" : "\(server.host):\(server.port)"
+        let host = server.authority
         request = Array(
             "GET \(settings.path) HTTP/1.1\r\nHost: \(host)\r\nUser-Agent: portico-health-check\r\nConnection: close\r\n\r\n"
                 .utf8)

@@ -19,6 +19,10 @@ public final class Server {
     public static let version = "0.1.0"
     private var workers: [Worker] = []
     private var signalEvents: [IOEvent] = []
+    /// A graceful stop has begun: later SIGTERM, SIGINT and SIGHUP are noted and ignored (the
+    /// handlers stay installed, or the signal's default action would end the process and cut the
+    /// requests still finishing).
+    private var isStopping = false
 
     /// Resolves every backend address up front (blocking is fine here, before any loop runs).
     public init(config: Config, configPath: String) throws {
@@ -42,7 +46,7 @@ public final class Server {
         pthread_sigmask(SIG_SETMASK, &unblocked, nil)
         let config = runtime.config
         let count = config.workers ?? max(1, Int(sysconf(CInt(_SC_NPROCESSORS_ONLN))))
-        let perWorker = max(1, (config.limits.maxConnections + count - 1) / count)
+        try Server.checkDescriptors(workers: count, listeners: config.listen.count)
         let settings = config.cache
         let cache: CacheStore? =
             settings.memory > 0
@@ -57,7 +61,7 @@ public final class Server {
         self.accessLog = accessLog
         workers = (0..<count).map {
             Worker(
-                index: $0, runtime: runtime, maxClients: perWorker, cache: cache, coalescer: coalescer,
+                index: $0, of: count, runtime: runtime, cache: cache, coalescer: coalescer,
                 accessLog: accessLog)
         }
         for worker in workers { worker.peers = workers }
@@ -84,6 +88,20 @@ public final class Server {
     /// Raises the soft descriptor limit to the hard one, as nginx's `worker_rlimit_nofile` lets
     /// operators do: `max_connections` clients and their backend connections all need
     /// descriptors, and distributions start services with a soft limit of 1024.
+    /// Each worker needs a few descriptors before it serves anything (its epoll instance,
+    /// libevent's signal pair, its wake-up eventfd, a listener per address): with `workers 256`
+    /// and `ulimit -n 1024` they run out during start-up, deep in libevent. Said plainly instead.
+    private static func checkDescriptors(workers: Int, listeners: Int) throws(SystemError) {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return }
+        let needed = workers * (4 + listeners) + 64
+        guard UInt64(needed) > UInt64(limit.rlim_cur) else { return }
+        throw SystemError(
+            errno: EMFILE,
+            operation: "workers \(workers) need about \(needed) descriptors to start, and the limit (ulimit -n) is "
+                + "\(limit.rlim_cur); lower workers or raise the limit")
+    }
+
     private static func raiseDescriptorLimit() {
         var limit = rlimit()
         guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
@@ -154,7 +172,7 @@ public final class Server {
                     let standing = pool.standing(server.id)
                     let breaker = standing.breaker?.state.description ?? "off"
                     return StatsSnapshot.Server(
-                        address: "\(server.host):\(server.port)", weight: server.weight, backup: server.backup,
+                        address: server.authority, weight: server.weight, backup: server.backup,
                         health: standing.health.map { $0.isUp ? "up" : "down" } ?? "unchecked",
                         breaker: breaker, inFlight: pool.inFlight(server.id), requests: pool.requests(server.id),
                         failures: pool.failures(server.id), latency: pool.latency(server.id))
@@ -165,11 +183,16 @@ public final class Server {
     }
 
     private func stop() {
-        Log.info("stopping: finishing requests in flight (shutdown_timeout \(runtime.config.shutdownTimeout))")
-        for event in signalEvents { event.delete() }
+        guard !isStopping else {
+            Log.info("already stopping; requests in flight are finishing")
+            return
+        }
+        isStopping = true
+        // The configuration in effect now: a reload may have changed shutdown_timeout.
+        let timeout = workers[0].runtime.config.shutdownTimeout
+        Log.info("stopping: finishing requests in flight (shutdown_timeout \(timeout))")
         admin?.close()
         admin = nil
-        let timeout = runtime.config.shutdownTimeout
         for worker in workers { worker.post { $0.beginDrain(timeout: timeout) } }
     }
 
@@ -177,25 +200,49 @@ public final class Server {
     /// configuration, and requests already running finish with the one they started with.
     /// `done` gets nil once the new configuration is posted to every worker, or the errors.
     private func reload(done: @escaping @Sendable (String?) -> Void = { _ in }) {
+        guard !isStopping else {
+            Log.info("reload ignored: stopping")
+            done("stopping")
+            return
+        }
         let path = configPath
         let workers = self.workers
         let pools = self.pools
         let listeners = self.listeners
+        let started = runtime.config
         Thread.detachNewThread {
             do {
-                let text = try String(contentsOfFile: path, encoding: .utf8)
-                let config = try Config.parse(text, file: path)
+                let config = try ConfigFile.load(path)
                 let runtime = try Runtime(config: config, pools: pools)
+                // Binding comes last and is all-or-nothing: a reload applies whole or not at all.
+                let change = try listeners?.prepare(config.listen)
                 for worker in workers { worker.post { $0.installRuntime(runtime) } }
-                let errors = listeners?.update(config.listen) ?? []
-                for error in errors { Log.error("reload: \(error)") }
+                if let change { listeners?.commit(change) }
+                for setting in Self.restartOnlyChanges(from: started, to: config) {
+                    Log.error("reload: \(setting) changed; it takes effect at the next start")
+                }
                 Log.info("reloaded \(path)")
-                done(errors.isEmpty ? nil : errors.joined(separator: "\n"))
+                done(nil)
             } catch {
                 Log.error("reload failed, keeping the running configuration: \(error)")
                 done("\(error)")
             }
         }
+    }
+}
+
+extension Server {
+    /// The settings a reload cannot change, named when the new file changes them: the process
+    /// keeps the ones it started with (README, "Reload").
+    static func restartOnlyChanges(from old: Config, to new: Config) -> [String] {
+        var changed: [String] = []
+        if old.workers != new.workers { changed.append("workers") }
+        if old.cache.memory != new.cache.memory { changed.append("cache memory") }
+        if old.cache.maxObject != new.cache.maxObject { changed.append("cache max_object") }
+        if old.cache.eviction != new.cache.eviction { changed.append("cache eviction") }
+        if old.admin != new.admin { changed.append("admin") }
+        if old.accessLog != new.accessLog { changed.append("access_log") }
+        return changed
     }
 }
 

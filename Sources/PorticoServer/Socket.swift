@@ -29,6 +29,20 @@ enum Socket {
         }
     }
 
+    /// Throws when something already listens on `address`: binds a socket without SO_REUSEPORT
+    /// (only SO_REUSEADDR, which ignores connections in TIME_WAIT) and closes it.
+    static func checkUnused(_ address: ResolvedAddress) throws(SystemError) {
+        let fd = try syscall("socket") {
+            socket(address.family, CInt(SOCK_STREAM.rawValue) | CInt(SOCK_CLOEXEC.rawValue), 0)
+        }
+        defer { close(fd) }
+        try setOption(fd, SOL_SOCKET, SO_REUSEADDR, 1)
+        if address.family == AF_INET6 { try setOption(fd, CInt(IPPROTO_IPV6), IPV6_V6ONLY, 1) }
+        try address.withSockaddr { pointer, length throws(SystemError) in
+            try syscall("bind \(address.description)") { bind(fd, pointer, length) }
+        }
+    }
+
     /// The address a socket is bound to (the real port after binding port 0).
     static func localAddress(_ fd: CInt) throws(SystemError) -> ResolvedAddress {
         var storage = sockaddr_storage()

@@ -38,7 +38,10 @@ final class Worker: @unchecked Sendable {
     /// The health checks this worker runs (one prober per server across all workers).
     private var probes: [HealthProbe] = []
     private var running = false
-    private let maxClients: Int
+    /// This worker's share of `max_connections`; a reload may change it.
+    private var maxClients: Int
+    /// How many workers share `max_connections`.
+    private let workerCount: Int
     /// Tallies for the admin endpoint.
     let traffic = TrafficCounters()
     private var httpDate = HTTPDate()
@@ -63,15 +66,16 @@ final class Worker: @unchecked Sendable {
     private var logTimer: IOEvent?
 
     init(
-        index: Int, runtime: Runtime, maxClients: Int, cache: CacheStore?, coalescer: Coalescer?,
+        index: Int, of workerCount: Int, runtime: Runtime, cache: CacheStore?, coalescer: Coalescer?,
         accessLog: AccessLogWriter? = nil
     ) {
         self.index = index
+        self.workerCount = workerCount
         self.accessLog = accessLog
         self.cache = cache
         self.coalescer = coalescer
         self.runtime = runtime
-        self.maxClients = maxClients
+        maxClients = Self.share(of: runtime.config.limits.maxConnections, among: workerCount)
         // The base takes no locks: only this worker's thread touches it. Other threads wake it
         // through an eventfd (`post`), never by calling into the base.
         //
@@ -173,7 +177,14 @@ final class Worker: @unchecked Sendable {
     // MARK: - Configuration
 
     /// Swaps in a new configuration for requests that start from now on.
+    /// A worker's part of `max_connections`, rounded up so the parts add up to at least the whole.
+    static func share(of limit: Int, among workers: Int) -> Int {
+        max(1, (limit + workers - 1) / workers)
+    }
+
     func installRuntime(_ runtime: Runtime) {
+        maxClients = Self.share(of: runtime.config.limits.maxConnections, among: workerCount)
+        if !isDraining, clients.count < maxClients { for listener in listeners { listener.resume() } }
         var previous: [String: any Balancer] = [:]
         for (name, group) in self.runtime.groups where group.index < balancers.count {
             previous[name] = balancers[group.index].balancer

@@ -224,7 +224,7 @@ public final class BackendPool: Sendable {
     public func latency(_ id: Int) -> LatencyHistogram { counters[id].latency.withLock { $0 } }
     public func failures(_ id: Int) -> Int { counters[id].failures.load(ordering: .relaxed) }
 
-    private func address(_ id: Int) -> String { "\(servers[id].host):\(servers[id].port)" }
+    private func address(_ id: Int) -> String { servers[id].authority }
 
     private func publishBreaker(_ id: Int, _ transition: CircuitBreaker.Transition) {
         events.publish(

@@ -13,6 +13,12 @@ public struct UpstreamServer: Sendable, Equatable, Hashable {
     /// A backup server takes requests only when no primary server can.
     public var backup: Bool
 
+    /// `host:port`, with brackets around an IPv6 host (`[::1]:8080`): for logs, stats and a
+    /// `Host` field.
+    public var authority: String {
+        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+
     public init(id: Int, host: String, port: Int, weight: Int = 1, maxConns: Int? = nil, backup: Bool = false) {
         self.id = id
         self.host = host

@@ -40,19 +40,14 @@ while let argument = arguments.popFirst() {
     }
 }
 
-let text: String
-do {
-    text = try String(contentsOfFile: configPath, encoding: .utf8)
-} catch {
-    Log.line("portico: cannot read \(configPath): \(error.localizedDescription)")
-    exit(1)
-}
-
 let config: Config
 do {
-    config = try Config.parse(text, file: configPath)
+    config = try ConfigFile.load(configPath)
 } catch {
-    Log.line(error.description)
+    switch error {
+    case .unreadable: Log.line("portico: \(error)")
+    case .invalid: Log.line(error.description)
+    }
     exit(1)
 }
 

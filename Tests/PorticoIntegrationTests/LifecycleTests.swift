@@ -73,4 +73,54 @@ struct LifecycleTests {
         #expect(response.bodyText == "finished")
         #expect(proxy.waitForExit(timeout: 10) == 0)
     }
+
+    /// A second SIGTERM, a SIGHUP or a SIGUSR1 while draining (logrotate's postrotate can land
+    /// then) must not end the process: the request in flight still finishes, and the exit is 0.
+    @Test(arguments: [SIGTERM, SIGHUP, SIGUSR1])
+    func signalsDuringGracefulStopAreHarmless(_ second: Int32) throws {
+        let received = Barrier(name: "origin received")
+        let release = Barrier(name: "release response")
+        let origin = try ScriptedOrigin { _, connection in
+            received.arrive()
+            try connection.wait(release)
+            try connection.respond(body: "finished")
+        }
+        defer { origin.stop() }
+        let proxy = try PorticoProcess(ProxyConfig(origin: origin.port))
+        defer { proxy.stop() }
+
+        let client = try RawClient(port: proxy.port)
+        try client.send(Wire.get("/in-flight"))
+        try received.wait()
+        proxy.kill(SIGTERM)
+        usleep(200_000)
+        proxy.kill(second)
+        usleep(200_000)
+        #expect(proxy.isRunning, "signal \(second) during the drain ended the process")
+        release.arrive()
+        let response = try client.readResponse()
+        #expect(response.bodyText == "finished")
+        #expect(proxy.waitForExit(timeout: 10) == 0)
+    }
+
+    /// A port another process listens on is refused at start, as a plain bind would (the
+    /// listeners' SO_REUSEPORT would otherwise let two instances share it silently), and so is
+    /// an admin listener on one of the proxy's own ports.
+    @Test func portInUseIsRefusedAtStart() throws {
+        let first = try PorticoProcess(config: "backend app { server 127.0.0.1:9; }\n")
+        defer { first.stop() }
+        for config in [
+            "listen 127.0.0.1:\(first.port);\nbackend app { server 127.0.0.1:9; }\n",
+            "admin { listen 127.0.0.1:\(first.port); }\nbackend app { server 127.0.0.1:9; }\n",
+        ] {
+            do {
+                let second = try PorticoProcess(config: config)
+                second.stop()
+                Issue.record("started on a port in use: \(config)")
+            } catch let error as HarnessError {
+                guard case .processFailed(_, let stderr) = error else { throw error }
+                #expect(stderr.contains("Address already in use"), "\(stderr)")
+            }
+        }
+    }
 }

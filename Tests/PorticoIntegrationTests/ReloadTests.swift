@@ -83,6 +83,26 @@ struct ReloadTests {
         #expect(proxy.isRunning)
     }
 
+    /// A reload applies whole or not at all: a `listen` it cannot bind fails it, and the routes
+    /// and servers of the same file do not take effect either.
+    @Test func reloadWhoseListenCannotBindChangesNothing() throws {
+        let first = try Self.origin(named: "first")
+        defer { first.stop() }
+        let second = try Self.origin(named: "second")
+        defer { second.stop() }
+        let proxy = try PorticoProcess(config: Self.config(server: first.port))
+        defer { proxy.stop() }
+        let (holder, taken) = try TestSocket.listen(port: 0)
+        defer { holder.close() }
+
+        let line = try proxy.reload(config: "listen 127.0.0.1:\(taken);\n" + Self.config(server: second.port))
+        #expect(line.contains("reload failed"), "\(line)")
+        #expect(line.contains("Address already in use"), "\(line)")
+        let response = try RawClient.request(port: proxy.port, Wire.get("/after"))
+        #expect(response.bodyText == "first /after")
+        #expect(second.requestCount == 0)
+    }
+
     @Test func reloadOpensAddedListenersAndClosesRemovedOnes() throws {
         let origin = try Self.origin(named: "origin")
         defer { origin.stop() }

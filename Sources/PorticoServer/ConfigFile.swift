@@ -1,0 +1,56 @@
+import Glibc
+import PorticoConfig
+
+/// Reads `proxy.conf` for a start, a check (`-t`) or a reload.
+///
+/// With plain open(2) and read(2), so that anything that reads works: a file, `/dev/null`, a pipe
+/// (`-c <(…)`, `/dev/fd/N`); and errors say what went wrong in the system's words ("Is a
+/// directory"). The bytes are decoded as UTF-8 with anything else replaced (U+FFFD): a stray
+/// Latin-1 byte in a comment changes nothing, and one in a directive is reported by the parser with
+/// its line and column, like any other bad character.
+public enum ConfigFile {
+    /// The file's text, whatever its encoding.
+    public static func read(_ path: String) throws(SystemError) -> String {
+        let fd = try syscall("cannot read \(path)") { open(path, O_RDONLY | O_CLOEXEC) }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = try syscall("cannot read \(path)") {
+                chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            }
+            if count == 0 { break }
+            bytes.append(contentsOf: chunk[0..<count])
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The checked configuration in `path`, or the first problem: `PATH: reason` when it cannot
+    /// be read, `PATH:LINE:COL: message` when it is wrong.
+    public static func load(_ path: String) throws(ConfigFileError) -> Config {
+        let text: String
+        do {
+            text = try read(path)
+        } catch {
+            throw .unreadable(error)
+        }
+        do {
+            return try Config.parse(text, file: path)
+        } catch {
+            throw .invalid(error)
+        }
+    }
+}
+
+/// Why `ConfigFile.load` found no configuration.
+public enum ConfigFileError: Error, CustomStringConvertible {
+    case unreadable(SystemError)
+    case invalid(ConfigError)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let error): error.description
+        case .invalid(let error): error.description
+        }
+    }
+}

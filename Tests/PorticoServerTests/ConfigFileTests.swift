@@ -1,0 +1,52 @@
+import Foundation
+import Glibc
+import Testing
+
+@testable import PorticoServer
+
+@Suite struct ConfigFileTests {
+    private func temporaryFile(_ bytes: [UInt8]) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("portico-\(UUID().uuidString).conf")
+            .path
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    /// A byte that is not UTF-8 in a comment changes nothing (nginx accepts any bytes there).
+    @Test func latin1CommentIsAccepted() throws {
+        let path = try temporaryFile(
+            Array("# caf".utf8) + [0xE9] + Array("\nlisten 127.0.0.1:0;\nbackend a { server 127.0.0.1:9; }\n".utf8))
+        defer { unlink(path) }
+        let config = try ConfigFile.load(path)
+        #expect(config.listen.count == 1)
+    }
+
+    /// What cannot be read says why, in the system's words.
+    @Test func unreadableFilesSayWhy() {
+        let directory = FileManager.default.temporaryDirectory.path
+        #expect(throws: SystemError.self) { try ConfigFile.read(directory) }
+        do {
+            _ = try ConfigFile.read(directory)
+        } catch {
+            #expect(error.description == "cannot read \(directory): Is a directory")
+        }
+        do {
+            _ = try ConfigFile.read("/nonexistent/portico.conf")
+        } catch {
+            #expect(error.description == "cannot read /nonexistent/portico.conf: No such file or directory")
+        }
+        #expect((try? ConfigFile.read("/dev/null")) == "")
+    }
+
+    /// A wrong file names the place: `FILE:LINE:COL`.
+    @Test func invalidFileNamesTheLocation() throws {
+        let path = try temporaryFile(Array("listen 999.1.1.1:80;\n".utf8))
+        defer { unlink(path) }
+        do {
+            _ = try ConfigFile.load(path)
+            Issue.record("999.1.1.1 accepted")
+        } catch {
+            #expect(error.description.hasPrefix("\(path):1:8: "), "\(error)")
+        }
+    }
+}
