@@ -54,6 +54,10 @@ public final class CacheEntry: Sendable {
     public let policy: EntryPolicy
     /// Wall-clock seconds when the response (this body) was stored.
     public let createdAt: Double
+    /// The `Via` element the stored head ends with (`1.0 portico` for a response received in
+    /// HTTP/1.0), for the responses the cache makes from the entry (a 304, a 206); nil when the
+    /// entry was built without one.
+    public let via: String?
     /// Bytes charged to the memory budget (see the file comment for the formula).
     public let cost: Int
 
@@ -72,9 +76,11 @@ public final class CacheEntry: Sendable {
         head: CacheBody,
         body: CacheBody,
         policy: EntryPolicy,
-        createdAt: Double
+        createdAt: Double,
+        via: String? = nil
     ) {
         precondition(varyNames.count == variant.count, "one variant value per Vary name")
+        self.via = via
         self.key = key
         self.varyNames = varyNames
         self.variant = variant
@@ -124,7 +130,8 @@ public final class CacheEntry: Sendable {
             head: head,
             body: body,
             policy: policy,
-            createdAt: createdAt
+            createdAt: createdAt,
+            via: via
         )
     }
 

@@ -123,7 +123,8 @@ public final class CacheFill {
             policy: Freshness.policy(
                 requestTime: requestTime, responseTime: responseTime, status: response.status,
                 responseHeaders: headers),
-            createdAt: responseTime
+            createdAt: responseTime,
+            via: via
         )
     }
 
@@ -159,8 +160,10 @@ public final class CacheFill {
             stored: stale.headers, with304: notModified, responseTime: responseTime)
         let policy = Freshness.policy(
             requestTime: requestTime, responseTime: responseTime, status: stale.status, responseHeaders: headers)
+        // The stored response keeps the protocol it came in; the 304 only updates its fields.
         let head = storedHead(
-            status: stale.status, reason: stale.reasonPhrase, headers: headers, bodyLength: stale.bodyLength, via: via)
+            status: stale.status, reason: stale.reasonPhrase, headers: headers, bodyLength: stale.bodyLength,
+            via: stale.via ?? via)
         let entry = stale.replacing(headers: headers, head: head, policy: policy)
         if Variants.fieldNames(headers) != stale.varyNames { return .serveOnly(entry, dropStale: true) }
         switch Storability.decide(

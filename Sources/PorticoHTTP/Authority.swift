@@ -56,10 +56,68 @@ enum Authority {
             else { return false }
             return ((dot + 1)..<range.upperBound).allSatisfy { isRegNameByte(bytes[$0]) || bytes[$0] == ASCII.colon }
         }
-        return range.contains(where: { bytes[$0] == ASCII.colon })
-            && range.allSatisfy {
-                isHexDigit(bytes[$0]) || bytes[$0] == ASCII.colon || bytes[$0] == UInt8(ascii: ".")
+        return isIPv6(bytes, range)
+    }
+
+    /// RFC 4291 §2.2 text: eight groups of 1-4 hex digits, or fewer with one `::` standing for
+    /// the rest, the last 32 bits optionally as a dotted IPv4 address.
+    private static func isIPv6(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Bool {
+        var groups = 0
+        var compressed = false
+        var index = range.lowerBound
+        if index + 1 < range.upperBound, bytes[index] == ASCII.colon {
+            // A leading `::`; a leading lone `:` is an error.
+            guard bytes[index + 1] == ASCII.colon else { return false }
+            compressed = true
+            index += 2
+            if index == range.upperBound { return true }
+        }
+        while index < range.upperBound {
+            var end = index
+            while end < range.upperBound, isHexDigit(bytes[end]) { end += 1 }
+            if end < range.upperBound, bytes[end] == UInt8(ascii: ".") {
+                // A dotted IPv4 tail takes two groups and ends the address.
+                guard isIPv4(bytes, index..<range.upperBound) else { return false }
+                groups += 2
+                index = range.upperBound
+                break
             }
+            guard end > index, end - index <= 4 else { return false }
+            groups += 1
+            index = end
+            guard index < range.upperBound else { break }
+            guard bytes[index] == ASCII.colon else { return false }
+            index += 1
+            if index < range.upperBound, bytes[index] == ASCII.colon {
+                guard !compressed else { return false }
+                compressed = true
+                index += 1
+                if index == range.upperBound { break }
+            } else if index == range.upperBound {
+                return false  // A trailing lone `:`.
+            }
+        }
+        return compressed ? groups <= 7 : groups == 8
+    }
+
+    /// Four decimal parts of 0-255 without leading zeros.
+    private static func isIPv4(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Bool {
+        var parts = 0
+        var index = range.lowerBound
+        while index <= range.upperBound {
+            var end = index
+            var value = 0
+            while end < range.upperBound, ASCII.isDigit(bytes[end]), end - index < 3 {
+                value = value * 10 + Int(bytes[end] &- 0x30)
+                end += 1
+            }
+            guard end > index, value <= 255, end - index == 1 || bytes[index] != 0x30 else { return false }
+            parts += 1
+            if end == range.upperBound { break }
+            guard bytes[end] == UInt8(ascii: "."), parts < 4 else { return false }
+            index = end + 1
+        }
+        return parts == 4
     }
 
     /// `unreserved / sub-delims` (RFC 3986 §2.2-2.3): letters, digits, `-._~` and `!$&'()*+,;=`.

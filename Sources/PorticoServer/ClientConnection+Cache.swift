@@ -175,9 +175,9 @@ extension ClientConnection {
         if notModified {
             var headers = Conditional.notModifiedHeaders(stored: entry.headers)
             headers.add("Age", String(age))
-            headers.add("Via", ProxyHeaders.via(.http11))
+            headers.add("Via", entry.via ?? ProxyHeaders.via(.http11))
             headers.add("Cache-Status", status.fieldValue)
-            if closeAfterResponse { headers.add("Connection", "close") }
+            if let connection = connectionField(for: request.version) { headers.add("Connection", connection) }
             output.append(
                 ResponseHead(version: .http11, status: 304, reason: "Not Modified", headers: headers).serialized())
         } else if entry.status == 200, request.method == "GET", ranged ?? request.headers.contains("Range"),
@@ -185,7 +185,7 @@ extension ClientConnection {
                 requestHeaders: request.headers, storedHeaders: entry.headers, length: entry.bodyLength, now: now),
             range != .whole
         {
-            servePart(range, of: entry, age: age, status: status)
+            servePart(range, of: entry, age: age, status: status, version: request.version)
         } else {
             output.appendReference(entry.head)
             // The per-response lines, written straight into the output: this runs for every hit.
@@ -208,7 +208,9 @@ extension ClientConnection {
 
     /// A 206 with one range of a stored 200 (by reference, like the whole body), or a 416 when
     /// the range starts past its end (RFC 9110 §14.4, §15.5.17).
-    private func servePart(_ range: ByteRange, of entry: CacheEntry, age: Int, status: CacheStatus) {
+    private func servePart(
+        _ range: ByteRange, of entry: CacheEntry, age: Int, status: CacheStatus, version: HTTPVersion
+    ) {
         responseStatus = range == .unsatisfiable ? 416 : 206
         var headers = entry.headers
         headers.remove("Content-Length")
@@ -228,9 +230,9 @@ extension ClientConnection {
         }
         var fields = head
         fields.headers.add("Age", String(age))
-        fields.headers.appendListElement("Via", ProxyHeaders.via(.http11))
+        fields.headers.appendListElement("Via", entry.via ?? ProxyHeaders.via(.http11))
         fields.headers.add("Cache-Status", status.fieldValue)
-        if closeAfterResponse { fields.headers.add("Connection", "close") }
+        if let connection = connectionField(for: version) { fields.headers.add("Connection", connection) }
         output.append(fields.serialized())
         if !part.isEmpty { output.appendReference(entry.body, range: part) }
     }

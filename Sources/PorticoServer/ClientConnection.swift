@@ -83,6 +83,34 @@ final class ClientConnection: UpstreamConnectionDelegate {
     private var lingerOnClose = false
     /// The request being answered is a HEAD: Portico's own answers to it carry no body.
     private var answeringHEAD = false
+    /// The request being answered is HTTP/1.0: keeping its connection open must be said.
+    private var answeringHTTP10 = false
+    /// The socket did not take the output at once since the last request began: the client had
+    /// time to send more (see `startLingering`).
+    private var waitedToWrite = false
+    /// `bytesWritten` when the last request began.
+    private var bytesWrittenBefore = 0
+
+    /// Whether closing now could reset a response still on its way: unread bytes in the socket,
+    /// or unsent ones, after a response large or slow enough for the client to have sent more.
+    private var mayBeCutByAReset: Bool {
+        guard waitedToWrite || bytesWritten - bytesWrittenBefore > 64 * 1024 else { return false }
+        var unread: CInt = 0
+        var unsent: CInt = 0
+        return ioctl(fd, UInt(FIONREAD), &unread) != 0 || unread > 0
+            || ioctl(fd, UInt(TIOCOUTQ), &unsent) != 0 || unsent > 0
+    }
+
+    /// Whether the request still being parsed is a HEAD, for the error that refuses it: its
+    /// request line may be all there is, but the method is known from its first bytes.
+    private var inputStartsWithHEAD: Bool {
+        input.withContiguousBytes { bytes in
+            var start = 0
+            // Empty lines may come first (RFC 9112 §2.2).
+            while start < bytes.count, bytes[start] == 13 || bytes[start] == 10 { start += 1 }
+            return bytes.count - start >= 5 && bytes[start..<start + 5].elementsEqual("HEAD ".utf8)
+        }
+    }
 
     init(worker: Worker, id: UInt64, fd: CInt, peer: ResolvedAddress) {
         self.worker = worker
@@ -209,6 +237,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
         do {
             result = try input.withContiguousBytes { bytes throws(HTTPParseError) in try parser.parse(bytes) }
         } catch {
+            answeringHEAD = inputStartsWithHEAD
             respondWithError(status: error.status, message: error.description, close: true)
             return
         }
@@ -242,6 +271,9 @@ final class ClientConnection: UpstreamConnectionDelegate {
     private func startExchange(_ request: RequestHead, coalescing: CoalescingMode = .join) {
         setTimer(.none, nil)
         answeringHEAD = request.method == "HEAD"
+        answeringHTTP10 = request.version == .http10
+        waitedToWrite = false
+        bytesWrittenBefore = bytesWritten
         if worker.accessLog != nil && logEntry == nil { logEntry = PendingLog(request, start: worker.preciseClock) }
         if !request.keepAlive || worker.isDraining { closeAfterResponse = true }
         if request.headers.contains("Expect") && request.headers.tokens("Expect") != ["100-continue"] {
@@ -493,7 +525,11 @@ final class ClientConnection: UpstreamConnectionDelegate {
                 return
             }
         }
-        if exchange.requestBodyBytes != before { setTimer(.body, runtime.clientIdleTimeout) }
+        // `client_idle` runs while a body is owed: from the head on (a chunked body may stall
+        // before its first data byte, after a size line alone), restarted by every byte.
+        if !exchange.requestBodyDone, isReading, exchange.requestBodyBytes != before || timerKind == .none {
+            setTimer(.body, runtime.clientIdleTimeout)
+        }
         if exchange.requestBodyDone {
             if timerKind == .body { setTimer(.none, nil) }
             upstream.requestSent()
@@ -501,8 +537,12 @@ final class ClientConnection: UpstreamConnectionDelegate {
         upstream.flush()
         if peerClosed && !exchange.requestBodyDone {
             // The client went away mid-body: the backend must never see a complete-looking
-            // request, so its connection is cut with the body short.
-            abort()
+            // request, so its connection is cut with the body short. Responses to the requests
+            // before it, still in `output`, go out first.
+            exchange.upstream?.close()
+            exchange.upstream = nil
+            self.exchange = nil
+            closeWhenWritten()
         }
     }
 
@@ -708,12 +748,22 @@ final class ClientConnection: UpstreamConnectionDelegate {
     func respondWithError(status: Int, message: String, close: Bool, extraHeaders: [HeaderField] = []) {
         if close { closeAfterUnreadInput() }
         responseStatus = status
+        var extra = extraHeaders
+        // An HTTP/1.0 client that asked to keep the connection is told it stays open.
+        if !closeAfterResponse, answeringHTTP10 { extra.append(HeaderField(name: "Connection", value: "keep-alive")) }
         output.append(
             ErrorResponse.bytes(
                 status: status, message: message, close: closeAfterResponse, date: worker.dateString,
-                extraHeaders: extraHeaders, headOnly: answeringHEAD)
+                extraHeaders: extra, headOnly: answeringHEAD)
         )
         endRequest()
+    }
+
+    /// The `Connection` field a response Portico makes from the cache needs: `close` when the
+    /// connection ends after it, `keep-alive` for an HTTP/1.0 client keeping it, else none.
+    func connectionField(for version: HTTPVersion) -> String? {
+        if closeAfterResponse { return "close" }
+        return version == .http10 ? "keep-alive" : nil
     }
 
     /// The status of the response being written: counted as its head goes out, so the tallies
@@ -772,6 +822,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
         writeLogLine()
         exchange = nil
         answeringHEAD = false
+        answeringHTTP10 = false
         // A client that shut its side after pipelining still gets an answer to every request it
         // sent whole: the connection closes once `input` holds no complete request.
         if closeAfterResponse || (peerClosed && input.isEmpty) {
@@ -837,12 +888,14 @@ final class ClientConnection: UpstreamConnectionDelegate {
 
     /// After the last response: a close with nothing unread is immediate (as nginx does for a
     /// plain `Connection: close`); otherwise the write side shuts and the input is drained for a
-    /// while, so a client still sending never gets a reset in place of its response. "Unread" is
-    /// what Portico knows of, as in nginx: a body it did not read, or bytes already buffered. A
-    /// client that sends more after asking to close breaks the protocol, and is not worth an
-    /// ioctl on every close.
+    /// while, so a client still sending never gets a reset in place of its response (RFC 9112
+    /// §9.6). "Unread" is a body Portico did not read or bytes already buffered; and after a
+    /// large response, or one the socket did not take at once (time enough for a client to send
+    /// a stray CRLF or another request), also bytes waiting in the socket, or response bytes the
+    /// kernel has not sent yet: a close with either would let a reset throw away the response's
+    /// tail. A small response written at once, most of them, skips those two ioctls.
     private func startLingering() {
-        if peerClosed || (!lingerOnClose && input.isEmpty) {
+        if peerClosed || (!lingerOnClose && input.isEmpty && !mayBeCutByAReset) {
             close()
             return
         }
@@ -901,6 +954,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
         guard on != isWriting else { return }
         if case .closed = phase { return }
         isWriting = on
+        if on { waitedToWrite = true }
         if on { makeWriteEvent().add() } else { writeEvent?.delete() }
     }
 
@@ -930,6 +984,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
         timerKind = .none
         switch kind {
         case .header:
+            answeringHEAD = inputStartsWithHEAD
             respondWithError(status: 408, message: "request head not received within client_header", close: true)
         case .idle, .linger:
             close()

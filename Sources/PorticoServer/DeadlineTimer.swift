@@ -8,22 +8,24 @@ import CLibevent
 // event fires before the deadline (then it is armed again for what is left). nginx keeps its
 // timers the same way ("lazy" timers, NGX_TIMER_LAZY_DELAY).
 //
-// Deadlines are on the worker's monotonic clock as of the current loop turn (`Worker.turnClock`),
-// so setting one costs a comparison. A timer fires at most `tolerance` before its deadline: the
-// coarse clock and libevent's own clock tick differently, and re-arming for a millisecond or two
-// would only make another wake-up.
+// Deadlines are on the coarse monotonic clock (`Worker.monotonicClock`, a vDSO read), read when a
+// deadline is set rather than once per loop turn: a turn that answers thousands of pipelined
+// requests can last long enough that its start is no longer "now". A timer fires at most
+// `tolerance` (1 ms) before its deadline. The coarse clock may lag libevent's by a tick (up to
+// 4 ms), so a timer that libevent fires on time can look a little early here; it is then armed
+// again for the rest, one more wake-up for a timeout that actually expires, which is rare.
 
 /// A one-shot timeout whose deadline is kept in Swift and given to libevent only when needed.
 final class DeadlineTimer {
     /// How early a timer may fire rather than be armed again for the rest.
-    private static let tolerance = 0.005
+    private static let tolerance = 0.001
 
     /// unowned(unsafe): see `ClientConnection.worker`; a timer is owned by a connection.
     private unowned(unsafe) let worker: Worker
     private var event: IOEvent?
     /// What runs when the deadline passes; the owner sets it once it can refer to itself.
     var handler: () -> Void = {}
-    /// When the owner wants to hear (`turnClock` seconds); nil when nothing is due.
+    /// When the owner wants to hear (`monotonicClock` seconds); nil when nothing is due.
     private var deadline: Double?
     /// When the libevent event is due; nil while it is not armed.
     private var armedUntil: Double?
@@ -35,7 +37,7 @@ final class DeadlineTimer {
     /// Fires the handler `duration` from now (replacing any earlier setting).
     func set(_ duration: timeval) {
         let seconds = Double(duration.tv_sec) + Double(duration.tv_usec) / 1_000_000
-        let due = worker.turnClock + seconds
+        let due = worker.monotonicClock + seconds
         deadline = due
         // Armed to fire before the new deadline: it will, find the deadline moved, and re-arm.
         if let armedUntil, armedUntil <= due { return }
@@ -65,7 +67,7 @@ final class DeadlineTimer {
     private func fired() {
         armedUntil = nil
         guard let deadline else { return }
-        let left = deadline - worker.turnClock
+        let left = deadline - worker.monotonicClock
         if left > Self.tolerance {
             let whole = left.rounded(.down)
             arm(due: deadline, after: timeval(tv_sec: Int(whole), tv_usec: Int((left - whole) * 1_000_000)))

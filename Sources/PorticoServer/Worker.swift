@@ -141,7 +141,6 @@ final class Worker: @unchecked Sendable {
         // have run (libevent 2.1 has no end-of-turn hook).
         while event_base_loop(base, EVLOOP_ONCE) == 0 {
             pendingWrites.flushAll()
-            cachedTurnClock = nil
             cachedWallClock = nil
             if event_base_got_exit(base) != 0 || event_base_got_break(base) != 0 { break }
         }
@@ -469,17 +468,6 @@ final class Worker: @unchecked Sendable {
         clock_gettime(CLOCK_MONOTONIC_COARSE, &now)
         return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
-
-    /// `monotonicClock` as of the current loop turn: read at its first use after the wait for
-    /// events, then reused, so that the timers a turn sets (`DeadlineTimer`) cost a comparison each.
-    var turnClock: Double {
-        if let cachedTurnClock { return cachedTurnClock }
-        let now = monotonicClock
-        cachedTurnClock = now
-        return now
-    }
-
-    private var cachedTurnClock: Double?
 
     /// libevent's "common timeout" for `duration` on this worker's base: timers that all wait the
     /// same time (client_idle, response_timeout, …) go in one queue instead of the timer heap, so

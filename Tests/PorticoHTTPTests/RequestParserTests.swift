@@ -142,6 +142,16 @@ private let validRequests: [ValidRequest] = [
         host: "a!$&'()*+,;=%41-._~:"
     ),
     ValidRequest(
+        name: "Host IPv6 forms",
+        text: "GET / HTTP/1.1\r\nHost: [::ffff:192.0.2.1]:80\r\n\r\n",
+        host: "[::ffff:192.0.2.1]:80"
+    ),
+    ValidRequest(
+        name: "Host IPv6 in full and compressed at the end",
+        text: "GET http://[1:2:3:4:5:6:7:8]/ HTTP/1.1\r\nHost: [fe80::]\r\n\r\n",
+        host: "[1:2:3:4:5:6:7:8]"
+    ),
+    ValidRequest(
         name: "Host IPv6 and IPvFuture",
         text: "GET / HTTP/1.1\r\nHost: [v1.fe80::a+en1]\r\n\r\n",
         host: "[v1.fe80::a+en1]"
@@ -347,6 +357,15 @@ private let invalidRequests: [InvalidRequest] = [
     InvalidRequest("Host with an open bracket", "GET / HTTP/1.1\r\nHost: [::1\r\n\r\n", .invalidHost),
     InvalidRequest("Host with a bracket inside", "GET / HTTP/1.1\r\nHost: a[b]\r\n\r\n", .invalidHost),
     InvalidRequest("Host IPv6 without brackets", "GET / HTTP/1.1\r\nHost: ::1\r\n\r\n", .invalidHost),
+    InvalidRequest("Host IPv6 with three colons", "GET / HTTP/1.1\r\nHost: [:::]\r\n\r\n", .invalidHost),
+    InvalidRequest("Host IPv6 with nine groups", "GET / HTTP/1.1\r\nHost: [1:2:3:4:5:6:7:8:9]\r\n\r\n", .invalidHost),
+    InvalidRequest("Host IPv6 of dots", "GET / HTTP/1.1\r\nHost: [.:.]\r\n\r\n", .invalidHost),
+    InvalidRequest("Host IPv6 with a long group", "GET / HTTP/1.1\r\nHost: [12345::1]\r\n\r\n", .invalidHost),
+    InvalidRequest("Host IPv6 with two ::", "GET / HTTP/1.1\r\nHost: [1::2::3]\r\n\r\n", .invalidHost),
+    InvalidRequest("Host IPv6 with a short IPv4", "GET / HTTP/1.1\r\nHost: [::1.2.3]\r\n\r\n", .invalidHost),
+    InvalidRequest("Host IPv6 with a big octet", "GET / HTTP/1.1\r\nHost: [::256.1.1.1]\r\n\r\n", .invalidHost),
+    InvalidRequest("Host IPv6 with IPv4 first", "GET / HTTP/1.1\r\nHost: [1.2.3.4::]\r\n\r\n", .invalidHost),
+    InvalidRequest("Host IPv6 with a lone colon", "GET / HTTP/1.1\r\nHost: [:1:2:3:4:5:6:7]\r\n\r\n", .invalidHost),
     InvalidRequest("Host that is only a port", "GET / HTTP/1.1\r\nHost: :80\r\n\r\n", .invalidHost),
     InvalidRequest("empty Host", "GET / HTTP/1.1\r\nHost: \r\n\r\n", .invalidHost),
     InvalidRequest("Host with a bad escape", "GET / HTTP/1.1\r\nHost: a%zz\r\n\r\n", .invalidHost),

@@ -96,4 +96,60 @@ struct MessagingConformanceTests {
         }
         #expect(client.isClosed(within: 2))
     }
+
+    /// A pipelined upload the client abandons by half-closing: the request before it is
+    /// answered, and the backend never sees the upload as complete.
+    @Test func abandonedPipelinedUploadStillAnswersTheRequestBeforeIt() throws {
+        let origin = try ScriptedOrigin { request, connection in try connection.respond(body: request.target) }
+        defer { origin.stop() }
+        let proxy = try PorticoProcess(ProxyConfig(origin: origin.port))
+        defer { proxy.stop() }
+
+        let client = try RawClient(port: proxy.port)
+        try client.send(
+            Wire.get("/first") + "POST /upload HTTP/1.1\r\nHost: test.example\r\nContent-Length: 10\r\n\r\nhello")
+        client.shutdownWrite()
+        let first = try client.readResponse()
+        #expect(first.bodyText == "/first")
+        #expect(client.isClosed(within: 3))
+        #expect(!origin.requests.contains { $0.target == "/upload" && $0.body.count == 10 })
+    }
+
+    /// `client_idle` runs from the head of a request with a body: a chunked upload that stalls
+    /// after its first size line, before any data, is not held open forever.
+    @Test func uploadStalledBeforeItsFirstByteIsClosedAfterClientIdle() throws {
+        let origin = try ScriptedOrigin.responding()
+        defer { origin.stop() }
+        let proxy = try PorticoProcess(ProxyConfig(origin: origin.port))
+        defer { proxy.stop() }
+
+        let client = try RawClient(port: proxy.port)
+        try client.send("PUT /stall HTTP/1.1\r\nHost: test.example\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n")
+        let stopwatch = Stopwatch()
+        #expect(client.isClosed(within: 2 + Timing.slack), "open after \(stopwatch.seconds) s; client_idle is 2s")
+    }
+
+    /// RFC 9110 §9.3.2: a HEAD refused by the parser gets its error without a body too.
+    @Test func headRefusedByTheParserGetsNoBody() throws {
+        let proxy = try PorticoProcess(ProxyConfig(origin: try TestSocket.unusedPort()))
+        defer { proxy.stop() }
+
+        let client = try RawClient(port: proxy.port)
+        try client.send("HEAD / HTTP/1.1\r\nHost: a.test:abc\r\n\r\n")
+        let response = try client.readResponse(forHEAD: true)
+        #expect(response.status == 400)
+        #expect(try client.readAll().isEmpty, "bytes after the head of a HEAD answer")
+    }
+
+    /// An HTTP/1.0 client that asked to keep its connection is told so by Portico's own answers.
+    @Test func errorToAKeepAliveHTTP10ClientSaysKeepAlive() throws {
+        let proxy = try PorticoProcess(ProxyConfig(origin: try TestSocket.unusedPort()))
+        defer { proxy.stop() }
+
+        let client = try RawClient(port: proxy.port)
+        try client.send("GET /dead HTTP/1.0\r\nHost: test.example\r\nConnection: keep-alive\r\n\r\n")
+        let response = try client.readResponse()
+        #expect(response.status == 502)
+        #expect(response.header("Connection")?.lowercased() == "keep-alive", "\(response)")
+    }
 }
