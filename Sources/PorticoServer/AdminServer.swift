@@ -171,7 +171,9 @@ final class AdminConnection {
         self.server = server
         var limits = ParseLimits()
         limits.headerBytes = 16384
-        limits.body = 0
+        // The admin reads its parameters from the query; a small body (`curl -d '{}'`) is allowed
+        // and ignored rather than refused.
+        limits.body = 65536
         parser = RequestParser(limits: limits)
         readEvent = IOEvent(base: base, fd: fd, events: Int16(EV_READ | EV_PERSIST)) { [unowned self] _ in readable() }
         writeEvent = IOEvent(base: base, fd: fd, events: Int16(EV_WRITE | EV_PERSIST)) { [unowned self] _ in flush() }

@@ -9,6 +9,10 @@ import PorticoConfig
 /// Latin-1 byte in a comment changes nothing, and one in a directive is reported by the parser with
 /// its line and column, like any other bad character.
 public enum ConfigFile {
+    /// The most bytes a configuration file may have: a file that never ends (`/dev/zero`) is
+    /// refused instead of read forever.
+    static let maxBytes = 16 << 20
+
     /// The file's text, whatever its encoding.
     public static func read(_ path: String) throws(SystemError) -> String {
         let fd = try syscall("cannot read \(path)") { open(path, O_RDONLY | O_CLOEXEC) }
@@ -16,6 +20,9 @@ public enum ConfigFile {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
+            guard bytes.count <= maxBytes else {
+                throw SystemError(errno: EFBIG, operation: "cannot read \(path)", reason: "larger than 16 MiB")
+            }
             let count = try syscall("cannot read \(path)") {
                 chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
             }

@@ -18,7 +18,8 @@ struct ResolvedAddress: Sendable {
         let host = address.host == "*" ? "0.0.0.0" : address.host
         let status = getaddrinfo(host, String(address.port), &hints, &list)
         guard status == 0, let first = list else {
-            throw SystemError(errno: EINVAL, operation: "resolve \(address): \(String(cString: gai_strerror(status)))")
+            throw SystemError(
+                errno: EINVAL, operation: "resolve \(address)", reason: String(cString: gai_strerror(status)))
         }
         defer { freeaddrinfo(list) }
         storage = sockaddr_storage()

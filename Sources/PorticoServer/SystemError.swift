@@ -4,13 +4,16 @@ import Glibc
 public struct SystemError: Error, Sendable, CustomStringConvertible {
     public var errno: CInt
     public var operation: String
+    /// What went wrong, when the call has its own words for it (getaddrinfo's); else errno's.
+    public var reason: String?
 
-    public init(errno: CInt, operation: String) {
+    public init(errno: CInt, operation: String, reason: String? = nil) {
         self.errno = errno
         self.operation = operation
+        self.reason = reason
     }
 
-    public var description: String { "\(operation): \(String(cString: strerror(errno)))" }
+    public var description: String { "\(operation): \(reason ?? String(cString: strerror(errno)))" }
 }
 
 /// Runs a system call, retrying on EINTR, and throws `SystemError` when it returns -1, so call sites

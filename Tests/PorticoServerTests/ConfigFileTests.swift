@@ -36,6 +36,12 @@ import Testing
             #expect(error.description == "cannot read /nonexistent/portico.conf: No such file or directory")
         }
         #expect((try? ConfigFile.read("/dev/null")) == "")
+        do {
+            _ = try ConfigFile.read("/dev/zero")
+            Issue.record("a file that never ends was read")
+        } catch {
+            #expect(error.description == "cannot read /dev/zero: larger than 16 MiB")
+        }
     }
 
     /// A wrong file names the place: `FILE:LINE:COL`.
