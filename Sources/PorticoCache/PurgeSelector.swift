@@ -34,9 +34,11 @@ public struct PurgeSelector: Sendable, Equatable {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let name = String(parts[0])
             let value = parts.count > 1 ? try Self.percentDecoded(String(parts[1])) : ""
+            // A second value would silently win over the first: refused, like both names together.
             switch name {
-            case "url": url = value
-            case "prefix": prefix = value
+            case "url" where url == nil: url = value
+            case "prefix" where prefix == nil: prefix = value
+            case "url", "prefix": throw .needsOneOfURLOrPrefix
             default: throw .unknownParameter(name)
             }
         }

@@ -21,6 +21,8 @@ public struct Config: Sendable, Equatable {
     /// nil when there is no `admin` block.
     public var admin: AdminSettings?
     public var accessLog: AccessLog
+    /// The host names to resolve, with their places in the file (`HostName`).
+    public var hostNames: [HostName] = []
 
     public init(
         workers: Int? = nil,

@@ -14,7 +14,9 @@ struct ConfigBuilder: BlockValue {
         var builder = ConfigBuilder()
         try Directives.topLevel.applyTopLevel(
             nodes, to: &builder, start: SourceLocation(file: file, line: 1, column: 1))
-        return try builder.finished()
+        var config = try builder.finished()
+        config.hostNames = HostName.all(in: nodes)
+        return config
     }
 
     /// The config, once every route names a known backend; without routes, everything goes to

@@ -9,9 +9,15 @@ public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     /// One line, without the location; quotes the offending text.
     public var message: String
 
+    /// Messages quote the offending text; a token of megabytes (a binary file given as the
+    /// configuration) is cut so the error stays one readable line.
+    static let maximumMessageLength = 400
+
     public init(location: SourceLocation, message: String) {
         self.location = location
-        self.message = message
+        self.message =
+            message.count > Self.maximumMessageLength
+            ? String(message.prefix(Self.maximumMessageLength)) + "…" : message
     }
 
     /// `FILE:LINE:COL: message`, the line `portico -t` prints.

@@ -65,6 +65,11 @@ public struct SocketAddress: Sendable, Equatable, Hashable, CustomStringConverti
         return .success(SocketAddress(host: host == "*" ? "0.0.0.0" : String(host), port: number))
     }
 
+    /// An IPv4 or IPv6 address, which needs no resolver.
+    static func isLiteral(_ host: String) -> Bool {
+        isIPv4(host[...]) || isIPv6(host[...])
+    }
+
     /// Four decimal parts of 0-255, dot-separated, without leading zeros (which some resolvers
     /// read as octal).
     static func isIPv4(_ text: Substring) -> Bool {

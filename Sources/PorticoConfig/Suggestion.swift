@@ -7,7 +7,10 @@ enum Suggestion {
     /// The closest candidate within `maximumDistance`; the earliest one on a tie. Case is ignored.
     static func closest(to word: String, among candidates: [String]) -> String? {
         var best: (name: String, distance: Int)?
-        for candidate in candidates {
+        // The distance is at least the difference in length: skip the quadratic work for words
+        // that cannot be close (a megabyte token in a broken file).
+        let length = word.unicodeScalars.count
+        for candidate in candidates where abs(candidate.unicodeScalars.count - length) <= maximumDistance {
             let distance = Suggestion.distance(word.lowercased(), candidate.lowercased())
             if distance <= maximumDistance, distance < (best?.distance ?? .max) {
                 best = (candidate, distance)

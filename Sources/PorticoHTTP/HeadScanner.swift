@@ -68,6 +68,10 @@ struct HeadScanner: Sendable {
     /// The field lines found so far, in order.
     private(set) var fields: [FieldLine] = []
 
+    /// Where the start line begins, while it is still incomplete; nil once it is whole (or while
+    /// leading empty lines are being skipped).
+    var incompleteStartLine: Int? { phase == .startLine ? lineStart : nil }
+
     /// A scanner for a head with a start-line.
     ///
     /// - Parameters:

@@ -18,9 +18,8 @@ final class AdminServer {
         var stats: () -> StatsSnapshot
         /// Removes what the selector picks; nil when the cache is off.
         var purge: (PurgeSelector) -> Int?
-        /// Reloads `proxy.conf` off the loop and calls back on this loop with nil (reloaded) or
-        /// the errors that kept the running configuration.
-        var reload: (@escaping (String?) -> Void) -> Void
+        /// Reloads `proxy.conf` off the loop and calls back on this loop with how it ended.
+        var reload: (@escaping (ReloadOutcome) -> Void) -> Void
     }
 
     let address: ResolvedAddress
@@ -115,11 +114,13 @@ final class AdminServer {
                 reply(.text(400, error.description))
             }
         case ("POST", "/reload"):
-            actions.reload { errors in
-                if let errors {
+            actions.reload { outcome in
+                switch outcome {
+                case .failed(let errors):
                     reply(.text(400, "reload failed, the running configuration stays:\n\(errors)"))
-                } else {
-                    reply(.text(200, "reloaded"))
+                case .reloaded(let restartOnly):
+                    let notes = restartOnly.map { "\n\($0) changed; it takes effect at the next start" }
+                    reply(.text(200, "reloaded" + notes.joined()))
                 }
             }
         case (_, "/"), (_, "/stats"), (_, "/metrics"):
@@ -164,6 +165,8 @@ final class AdminConnection {
     private var writeEvent: IOEvent?
     private var timer: IOEvent?
     private var answered = false
+    private var isLingering = false
+    private var peerClosed = false
     private var isClosed = false
 
     init(fd: CInt, base: OpaquePointer, server: AdminServer) {
@@ -191,8 +194,11 @@ final class AdminConnection {
             return
         }
         guard let received else { return }
-        if received == 0 && !answered {
-            close()
+        if received == 0 {
+            // A client that half-closes after its request still gets the answer being made.
+            peerClosed = true
+            readEvent?.delete()
+            if !answered || isLingering { close() }
             return
         }
         guard !answered else {
@@ -233,10 +239,24 @@ final class AdminConnection {
         }
         if output.isEmpty {
             writeEvent?.delete()
-            if answered { close() }
+            if answered { lingerClose() }
         } else {
             writeEvent?.add()
         }
+    }
+
+    /// Ends the answer with a FIN and reads on, discarding, until the client closes or a second
+    /// passes: closing with unread input (the rest of a refused request, a TLS handshake sent to
+    /// the plain-HTTP port) would send a reset that can destroy the answer before it is read.
+    private func lingerClose() {
+        guard !isLingering else { return }
+        isLingering = true
+        if peerClosed {
+            close()
+            return
+        }
+        Glibc.shutdown(fd, CInt(SHUT_WR))
+        timer?.add(timeout: .seconds(1))
     }
 
     func close() {

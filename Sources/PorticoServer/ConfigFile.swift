@@ -42,9 +42,28 @@ public enum ConfigFile {
             throw .unreadable(error)
         }
         do {
-            return try Config.parse(text, file: path)
+            let config = try Config.parse(text, file: path)
+            try checkHostNames(config)
+            return config
         } catch {
             throw .invalid(error)
+        }
+    }
+
+    /// Every host name in the file resolves, or the first that does not is reported at its place,
+    /// as nginx's `-t` does: a typo in a server's name is found by `portico -t` and refused by a
+    /// reload, instead of surfacing as a start that fails without a line number.
+    /// Blocking (getaddrinfo): never called on an event loop.
+    static func checkHostNames(_ config: Config) throws(ConfigError) {
+        for host in config.hostNames {
+            do {
+                _ = try ResolvedAddress(SocketAddress(host: host.name, port: 1))
+            } catch {
+                throw ConfigError(
+                    location: host.location,
+                    message: "cannot resolve \"\(host.name)\": \(error.reason ?? String(cString: strerror(error.errno)))"
+                )
+            }
         }
     }
 }

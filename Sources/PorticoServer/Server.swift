@@ -133,12 +133,12 @@ public final class Server {
         let actions = AdminServer.Actions(
             stats: { [unowned self] in snapshot() },
             purge: { [unowned self] selector in cache?.purge(where: selector.matches) },
-            reload: { [unowned self] (done: @escaping (String?) -> Void) in
+            reload: { [unowned self] (done: @escaping (ReloadOutcome) -> Void) in
                 // `done` writes to an admin connection, so it runs on the admin's loop only:
                 // the reload thread hands it back through that worker's mailbox.
                 let callback = LoopBound(done)
                 let worker = workers[0]
-                reload { errors in worker.post { _ in callback.value(errors) } }
+                reload { outcome in worker.post { _ in callback.value(outcome) } }
             })
         let admin = try AdminServer(worker: workers[0], settings: settings, actions: actions)
         self.admin = admin
@@ -198,11 +198,11 @@ public final class Server {
 
     /// Reads and checks the file off the event loops; only a valid file replaces the running
     /// configuration, and requests already running finish with the one they started with.
-    /// `done` gets nil once the new configuration is posted to every worker, or the errors.
-    private func reload(done: @escaping @Sendable (String?) -> Void = { _ in }) {
+    /// `done` is called once the new configuration is posted to every worker, or with the errors.
+    private func reload(done: @escaping @Sendable (ReloadOutcome) -> Void = { _ in }) {
         guard !isStopping else {
             Log.info("reload ignored: stopping")
-            done("stopping")
+            done(.failed("stopping"))
             return
         }
         let path = configPath
@@ -218,14 +218,15 @@ public final class Server {
                 let change = try listeners?.prepare(config.listen)
                 for worker in workers { worker.post { $0.installRuntime(runtime) } }
                 if let change { listeners?.commit(change) }
-                for setting in Self.restartOnlyChanges(from: started, to: config) {
+                let restartOnly = Self.restartOnlyChanges(from: started, to: config)
+                for setting in restartOnly {
                     Log.error("reload: \(setting) changed; it takes effect at the next start")
                 }
                 Log.info("reloaded \(path)")
-                done(nil)
+                done(.reloaded(restartOnly: restartOnly))
             } catch {
                 Log.error("reload failed, keeping the running configuration: \(error)")
-                done("\(error)")
+                done(.failed("\(error)"))
             }
         }
     }

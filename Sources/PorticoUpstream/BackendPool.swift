@@ -67,7 +67,9 @@ public final class BackendPool: Sendable {
     }
 
     /// `previous` is the pool this one replaces on a reload: servers it also had (same address)
-    /// keep their health and breaker state when the guards did not change.
+    /// keep their counters (requests, failures and latency go on counting, as Prometheus expects of
+    /// a counter, and requests still in flight on the old pool stay counted for `least_conn` and
+    /// `max_conns`), and their health and breaker state when the guards did not change.
     public init(
         name: String, servers: [UpstreamServer], guards: PoolGuards, events: BackendEvents,
         previous: BackendPool? = nil
@@ -81,17 +83,19 @@ public final class BackendPool: Sendable {
                 health: guards.health.map { HealthState(rise: $0.rise, fall: $0.fall, startsUp: $0.startsUp) },
                 breaker: guards.breaker.map { CircuitBreaker($0) })
         }
-        if let previous, previous.guards == guards {
+        var counters = servers.map { _ in ServerCounters() }
+        if let previous {
             let old = previous.standings.withLock { $0 }
             for (index, server) in servers.enumerated() {
-                if let match = previous.servers.firstIndex(where: { $0.host == server.host && $0.port == server.port })
-                {
-                    initial[index] = old[match]
-                }
+                guard
+                    let match = previous.servers.firstIndex(where: { $0.host == server.host && $0.port == server.port })
+                else { continue }
+                counters[index] = previous.counters[match]
+                if previous.guards == guards { initial[index] = old[match] }
             }
         }
         standings = Mutex(initial)
-        counters = servers.map { _ in ServerCounters() }
+        self.counters = counters
         needsLock = guards.breaker != nil || guards.health != nil || servers.contains { $0.maxConns != nil }
     }
 

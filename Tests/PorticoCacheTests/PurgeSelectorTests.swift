@@ -41,6 +41,8 @@ import Testing
     @Test(arguments: [
         ("", PurgeError.needsOneOfURLOrPrefix),
         ("url=/a&prefix=/b", .needsOneOfURLOrPrefix),
+        ("url=/a&url=/b", .needsOneOfURLOrPrefix),
+        ("prefix=/a&prefix=/b", .needsOneOfURLOrPrefix),
         ("path=/a", .unknownParameter("path")),
         ("url=logo.png", .invalidURL("logo.png")),
         ("url=http:///a", .invalidURL("http:///a")),

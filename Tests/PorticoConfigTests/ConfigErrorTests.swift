@@ -24,6 +24,15 @@ import Testing
         #expect(error.location.description == "proxy.conf:12:5")
     }
 
+    /// A huge token is quoted, but cut: the error stays one line a person can read.
+    @Test func hugeTokensAreCutInMessages() throws {
+        let token = String(repeating: "x", count: 1_000_000)
+        let message = try #require(parseError(Self.base + token + ";\n"))
+        #expect(message.hasPrefix("t.conf:3:1: unknown directive \"xxxx"), "\(message.prefix(80))")
+        #expect(message.count < 500)
+        #expect(message.hasSuffix("…"))
+    }
+
     @Test func theFileNameIsReportedAsGiven() {
         #expect(
             throws: ConfigError(

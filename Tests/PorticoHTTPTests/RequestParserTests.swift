@@ -479,6 +479,15 @@ private let invalidRequests: [InvalidRequest] = [
         #expect(byteByByte == .failure(example.error))
     }
 
+    /// A bad method byte is refused as soon as it arrives, before the line ends: a TLS
+    /// handshake on the plain port gets its 400 at once instead of waiting out `client_header`.
+    @Test func badMethodIsRefusedBeforeTheLineEnds() {
+        let hello: [UInt8] = [0x16, 0x03, 0x01, 0x02, 0x00, 0x01]
+        #expect(parseRequest(hello) == .failure(.badMethod))
+        #expect(parseRequest(bytes("GE(")) == .failure(.badMethod))
+        #expect(parseRequest(bytes("\r\nGET /index.ht")) == .success(.needMore))
+    }
+
     @Test func refusalsCarryTheirStatus() {
         let cases: [(String, Int)] = [
             ("GET / HTTP/2.0\r\n\r\n", 505),

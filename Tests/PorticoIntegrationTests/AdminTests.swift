@@ -207,6 +207,33 @@ struct AdminTests {
         let accepted = try Self.admin(proxy, "POST", "/reload")
         #expect(accepted.status == 200, "\(accepted.bodyText)")
         #expect(try Self.get(proxy, "/").bodyText == "second")
+
+        // A setting that only a restart changes is named in the answer, not only in the log.
+        let resized = "cache { memory 1m; }\n" + Self.config(origin: second.port, admin: keepAdmin)
+        try ("listen 127.0.0.1:0;\n" + resized).write(to: proxy.configURL, atomically: true, encoding: .utf8)
+        let noted = try Self.admin(proxy, "POST", "/reload")
+        #expect(noted.status == 200, "\(noted.bodyText)")
+        #expect(noted.bodyText.contains("cache memory changed; it takes effect at the next start"), "\(noted.bodyText)")
+    }
+
+    /// Bytes that are not HTTP (a TLS handshake sent to the plain port) get a 400 the client can
+    /// read, not a reset, and so do requests followed by more input than the admin reads.
+    @Test func garbageGetsAReadable400() throws {
+        let origin = try Self.cachingOrigin()
+        defer { origin.stop() }
+        let proxy = try PorticoProcess(config: Self.config(origin: origin.port))
+        defer { proxy.stop() }
+        let port = try #require(proxy.adminPort)
+        let clientHello: [UInt8] = [0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xFC, 0x03, 0x03] + Array(repeating: 0x5A, count: 500)
+        let tls = try RawClient(port: port)
+        try tls.send(clientHello)
+        #expect(try tls.readResponse().status == 400)
+
+        let pipelined = try RawClient(port: port)
+        try pipelined.send("GET /stats HTTP/1.1\r\nHost: admin\r\n\r\n" + String(repeating: "GET /stats HTTP/1.1\r\nHost: a\r\n\r\n", count: 200))
+        let stats = try pipelined.readResponse()
+        #expect(stats.status == 200)
+        #expect(stats.bodyText.contains("\"cache\""), "\(stats.bodyText)")
     }
 
     @Test func unknownEndpointsAndMethodsSayWhatExists() throws {

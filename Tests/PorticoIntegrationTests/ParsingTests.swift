@@ -53,6 +53,13 @@ struct ParsingTests {
             status: 431
         ),
         Rejection(
+            // No line end ever comes: the method's first byte is enough to answer, at once
+            // rather than when client_header runs out (the read below waits 5 s at most).
+            name: "TLS handshake on the plain port",
+            request: "\u{16}\u{03}\u{01}\u{02}\u{00}\u{01}\u{00}\u{01}\u{7F}\u{03}\u{03}" + String(repeating: "Z", count: 200),
+            status: 400
+        ),
+        Rejection(
             name: "Content-Length over request_body 64m",
             request: "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: \(64 * 1024 * 1024 + 1)\r\n\r\n",
             status: 413

@@ -56,3 +56,46 @@ import Testing
         }
     }
 }
+
+@Suite struct HostNameTests {
+    private func temporaryFile(_ text: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("portico-\(UUID().uuidString).conf")
+            .path
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    /// A server name that does not resolve is a configuration error at its place (nginx's
+    /// "host not found in upstream"), so `-t` and a reload catch the typo.
+    @Test func unresolvableServerNameIsReportedAtItsPlace() throws {
+        let path = try temporaryFile(
+            """
+            listen 127.0.0.1:0;
+            backend app {
+                server 127.0.0.1:9001;
+                server no-such-host.invalid:80;
+            }
+            """)
+        defer { unlink(path) }
+        do {
+            _ = try ConfigFile.load(path)
+            Issue.record("an unresolvable name was accepted")
+        } catch {
+            #expect(error.description.hasPrefix("\(path):4:12: cannot resolve \"no-such-host.invalid\": "), "\(error)")
+        }
+    }
+
+    /// Names that resolve pass, and literal addresses are never looked up.
+    @Test func resolvableNamesPass() throws {
+        let path = try temporaryFile(
+            """
+            listen localhost:0;
+            backend app { server localhost:9001; server [::1]:9002; }
+            admin { listen 127.0.0.1:0; }
+            """)
+        defer { unlink(path) }
+        let config = try ConfigFile.load(path)
+        #expect(config.hostNames.map(\.name) == ["localhost"])
+        #expect(config.hostNames.first?.location.line == 1)
+    }
+}

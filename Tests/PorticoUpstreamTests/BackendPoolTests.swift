@@ -379,6 +379,24 @@ final class EventRecorder: BackendObserver, @unchecked Sendable {
         #expect(picks(new, &balancer, 3, now: 1) == [1, 1, 1])
     }
 
+    /// Counters are counters: a reload that keeps a server keeps counting where it was, even when
+    /// its guards change, and a request still in flight on the old pool stays in flight.
+    @Test func reloadKeepsTheCountersOfServersWithTheSameAddress() {
+        let (old, _) = pool(servers([1, 1]), guards: breakerGuards(failures: 3, open: 10))  // 9000, 9001
+        old.record(1, failure: nil, now: 0)
+        old.record(1, failure: nil, now: 0)
+        old.record(1, failure: "reset", now: 0)
+        var balancer = SmoothWeightedBalancer(servers: old.servers)
+        #expect(old.pick(with: &balancer, key: 0, excluding: [0], now: 0)?.id == 1)
+        let (new, _) = pool(servers([1, 1], firstPort: 9001), guards: breakerGuards(failures: 5, open: 10), previous: old)
+        #expect(new.requests(0) == 3)
+        #expect(new.failures(0) == 1)
+        #expect(new.inFlight(0) == 1)
+        old.release(1)
+        #expect(new.inFlight(0) == 0)
+        #expect(new.requests(1) == 0 && new.failures(1) == 0)
+    }
+
     @Test func reloadWithChangedGuardsStartsAfresh() {
         let (old, _) = pool(servers([1]), guards: breakerGuards(failures: 3, open: 10))
         fail(old, 0, times: 3, now: 0)
