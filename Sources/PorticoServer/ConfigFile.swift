@@ -61,7 +61,8 @@ public enum ConfigFile {
             } catch {
                 throw ConfigError(
                     location: host.location,
-                    message: "cannot resolve \"\(host.name)\": \(error.reason ?? String(cString: strerror(error.errno)))"
+                    message:
+                        "cannot resolve \"\(host.name)\": \(error.reason ?? String(cString: strerror(error.errno)))"
                 )
             }
         }

@@ -224,13 +224,16 @@ struct AdminTests {
         let proxy = try PorticoProcess(config: Self.config(origin: origin.port))
         defer { proxy.stop() }
         let port = try #require(proxy.adminPort)
-        let clientHello: [UInt8] = [0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xFC, 0x03, 0x03] + Array(repeating: 0x5A, count: 500)
+        let clientHello: [UInt8] =
+            [0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xFC, 0x03, 0x03] + Array(repeating: 0x5A, count: 500)
         let tls = try RawClient(port: port)
         try tls.send(clientHello)
         #expect(try tls.readResponse().status == 400)
 
         let pipelined = try RawClient(port: port)
-        try pipelined.send("GET /stats HTTP/1.1\r\nHost: admin\r\n\r\n" + String(repeating: "GET /stats HTTP/1.1\r\nHost: a\r\n\r\n", count: 200))
+        try pipelined.send(
+            "GET /stats HTTP/1.1\r\nHost: admin\r\n\r\n"
+                + String(repeating: "GET /stats HTTP/1.1\r\nHost: a\r\n\r\n", count: 200))
         let stats = try pipelined.readResponse()
         #expect(stats.status == 200)
         #expect(stats.bodyText.contains("\"cache\""), "\(stats.bodyText)")

@@ -56,7 +56,8 @@ struct ParsingTests {
             // No line end ever comes: the method's first byte is enough to answer, at once
             // rather than when client_header runs out (the read below waits 5 s at most).
             name: "TLS handshake on the plain port",
-            request: "\u{16}\u{03}\u{01}\u{02}\u{00}\u{01}\u{00}\u{01}\u{7F}\u{03}\u{03}" + String(repeating: "Z", count: 200),
+            request: "\u{16}\u{03}\u{01}\u{02}\u{00}\u{01}\u{00}\u{01}\u{7F}\u{03}\u{03}"
+                + String(repeating: "Z", count: 200),
             status: 400
         ),
         Rejection(

@@ -388,7 +388,8 @@ final class EventRecorder: BackendObserver, @unchecked Sendable {
         old.record(1, failure: "reset", now: 0)
         var balancer = SmoothWeightedBalancer(servers: old.servers)
         #expect(old.pick(with: &balancer, key: 0, excluding: [0], now: 0)?.id == 1)
-        let (new, _) = pool(servers([1, 1], firstPort: 9001), guards: breakerGuards(failures: 5, open: 10), previous: old)
+        let (new, _) = pool(
+            servers([1, 1], firstPort: 9001), guards: breakerGuards(failures: 5, open: 10), previous: old)
         #expect(new.requests(0) == 3)
         #expect(new.failures(0) == 1)
         #expect(new.inFlight(0) == 1)
