@@ -231,6 +231,10 @@ import Testing
         (base + "cache { }\ncache { }", #"t.conf:4:1: duplicate "cache" (first given on line 3)"#),
         (base + "admin { }\nadmin { }", #"t.conf:4:1: duplicate "admin" (first given on line 3)"#),
         (
+            base + "admin { listen 127.0.0.1:8080; }",
+            #"t.conf:3:16: admin "listen" 127.0.0.1:8080 overlaps the proxy's "listen" 127.0.0.1:8080 on line 1; give the admin a port of its own"#
+        ),
+        (
             listen + "backend app { server 127.0.0.1:9001; keepalive 1; keepalive 2; }",
             #"t.conf:2:51: duplicate "keepalive" (first given on line 2)"#
         ),
