@@ -1,3 +1,5 @@
+import Synchronization
+
 // The byte-bounded, sharded store of cache entries that all workers share.
 //
 // Sharding: keys are spread over shards by their fingerprint, each shard with its own lock,
@@ -19,8 +21,10 @@
 public final class CacheStore: Sendable {
     /// The byte budget for all entries (their `cost`, heads and overhead included).
     public let memory: Int
-    /// The largest body stored; bigger responses are refused.
-    public let maxObject: Int
+    /// The largest body stored; bigger responses are refused. A reload may change it
+    /// (`setMaxObject`); the shards keep the count and budget they started with.
+    public var maxObject: Int { maxObjectSetting.load(ordering: .relaxed) }
+    private let maxObjectSetting: Atomic<Int>
     /// The eviction algorithm of every shard.
     public let eviction: EvictionKind
     /// The most variants kept per key; storing one more drops the least recently stored.
@@ -35,7 +39,7 @@ public final class CacheStore: Sendable {
     public init(memory: Int, maxObject: Int, eviction: EvictionKind = .lru, shards: Int = 16, maxVariants: Int = 16) {
         precondition(memory >= 0 && maxObject >= 0 && shards >= 1 && maxVariants >= 1, "bad CacheStore parameters")
         self.memory = memory
-        self.maxObject = maxObject
+        maxObjectSetting = Atomic(maxObject)
         self.eviction = eviction
         self.maxVariants = maxVariants
         let counters = CacheCounters()
@@ -45,6 +49,11 @@ public final class CacheStore: Sendable {
             let share = memory / count + (index < memory % count ? 1 : 0)
             return CacheShard(capacity: share, eviction: eviction, maxVariants: maxVariants, counters: counters)
         }
+    }
+
+    /// Applies a reloaded `max_object`: entries already stored stay, whatever their size.
+    public func setMaxObject(_ value: Int) {
+        maxObjectSetting.store(max(0, value), ordering: .relaxed)
     }
 
     /// Shards in use.

@@ -23,6 +23,9 @@ public struct Config: Sendable, Equatable {
     public var accessLog: AccessLog
     /// The host names to resolve, with their places in the file (`HostName`).
     public var hostNames: [HostName] = []
+    /// Where an `access_log PATH` names its file, so the server can report a path it cannot write
+    /// at its place (nil without one).
+    public var accessLogLocation: SourceLocation?
 
     public init(
         workers: Int? = nil,

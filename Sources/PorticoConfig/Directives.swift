@@ -127,7 +127,9 @@ enum Directives {
                 switch target.text {
                 case "off": builder.config.accessLog = .off
                 case "stdout": builder.config.accessLog = .stdout(format)
-                default: builder.config.accessLog = .file(try target.nonEmptyText(for: "access_log"), format)
+                default:
+                    builder.config.accessLog = .file(try target.nonEmptyText(for: "access_log"), format)
+                    builder.config.accessLogLocation = target.location
                 }
             },
         ]

@@ -119,7 +119,7 @@ final class AdminServer {
                 case .failed(let errors):
                     reply(.text(400, "reload failed, the running configuration stays:\n\(errors)"))
                 case .reloaded(let restartOnly):
-                    let notes = restartOnly.map { "\n\($0) changed; it takes effect at the next start" }
+                    let notes = restartOnly.map { "\n\($0) changed; it needs a restart, the running value stays" }
                     reply(.text(200, "reloaded" + notes.joined()))
                 }
             }

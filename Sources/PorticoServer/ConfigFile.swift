@@ -44,9 +44,29 @@ public enum ConfigFile {
         do {
             let config = try Config.parse(text, file: path)
             try checkHostNames(config)
+            try checkAccessLog(config)
             return config
         } catch {
             throw .invalid(error)
+        }
+    }
+
+    /// An `access_log` file can be written: its directory exists and takes new files, or the file
+    /// exists and is writable. Checked without creating anything, so `-t` and a reload leave no
+    /// trace, but a typo in the path is found before a start fails on it.
+    static func checkAccessLog(_ config: Config) throws(ConfigError) {
+        guard case .file(let path, _) = config.accessLog, let location = config.accessLogLocation else { return }
+        let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+        let problem: CInt?
+        if access(path, F_OK) == 0 {
+            problem = access(path, W_OK) == 0 ? nil : errno
+        } else {
+            problem = access(directory.isEmpty ? "/" : directory, W_OK | X_OK) == 0 ? nil : errno
+        }
+        if let problem {
+            throw ConfigError(
+                location: location,
+                message: "cannot write access log \"\(path)\": \(String(cString: strerror(problem)))")
         }
     }
 

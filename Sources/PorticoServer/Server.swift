@@ -209,6 +209,7 @@ public final class Server {
         let workers = self.workers
         let pools = self.pools
         let listeners = self.listeners
+        let cache = self.cache
         let started = runtime.config
         Thread.detachNewThread {
             do {
@@ -218,9 +219,10 @@ public final class Server {
                 let change = try listeners?.prepare(config.listen)
                 for worker in workers { worker.post { $0.installRuntime(runtime) } }
                 if let change { listeners?.commit(change) }
+                cache?.setMaxObject(Int(config.cache.maxObject))
                 let restartOnly = Self.restartOnlyChanges(from: started, to: config)
                 for setting in restartOnly {
-                    Log.error("reload: \(setting) changed; it takes effect at the next start")
+                    Log.error("reload: \(setting) changed; it needs a restart, the running value stays")
                 }
                 Log.info("reloaded \(path)")
                 done(.reloaded(restartOnly: restartOnly))
@@ -239,7 +241,6 @@ extension Server {
         var changed: [String] = []
         if old.workers != new.workers { changed.append("workers") }
         if old.cache.memory != new.cache.memory { changed.append("cache memory") }
-        if old.cache.maxObject != new.cache.maxObject { changed.append("cache max_object") }
         if old.cache.eviction != new.cache.eviction { changed.append("cache eviction") }
         if old.admin != new.admin { changed.append("admin") }
         if old.accessLog != new.accessLog { changed.append("access_log") }

@@ -213,7 +213,9 @@ struct AdminTests {
         try ("listen 127.0.0.1:0;\n" + resized).write(to: proxy.configURL, atomically: true, encoding: .utf8)
         let noted = try Self.admin(proxy, "POST", "/reload")
         #expect(noted.status == 200, "\(noted.bodyText)")
-        #expect(noted.bodyText.contains("cache memory changed; it takes effect at the next start"), "\(noted.bodyText)")
+        #expect(
+            noted.bodyText.contains("cache memory changed; it needs a restart, the running value stays"),
+            "\(noted.bodyText)")
     }
 
     /// Bytes that are not HTTP (a TLS handshake sent to the plain port) get a 400 the client can

@@ -25,6 +25,28 @@ struct ReloadTests {
         try ScriptedOrigin { request, connection in try connection.respond(body: "\(name) \(request.target)") }
     }
 
+    /// A larger `max_object` applies to the responses fetched after the reload.
+    @Test func reloadAppliesANewMaxObject() throws {
+        let body = String(repeating: "x", count: 10_000)
+        let origin = try ScriptedOrigin { _, connection in
+            try connection.respond(headers: [("Cache-Control", "max-age=60")], body: body)
+        }
+        defer { origin.stop() }
+        let small = "cache { memory 8m; max_object 1k; }\n" + Self.config(server: origin.port)
+        let proxy = try PorticoProcess(config: small)
+        defer { proxy.stop() }
+        let refused = try RawClient.request(port: proxy.port, Wire.get("/big"))
+        #expect(refused.header("Cache-Status")?.contains("detail=too-large") == true, "\(refused)")
+
+        _ = try proxy.reload(config: small.replacingOccurrences(of: "max_object 1k", with: "max_object 1m"))
+        let stored = try RawClient.request(port: proxy.port, Wire.get("/big"))
+        #expect(stored.header("Cache-Status")?.contains("stored") == true, "\(stored)")
+        let hit = try RawClient.request(port: proxy.port, Wire.get("/big"))
+        #expect(hit.header("Cache-Status")?.hasPrefix("portico; hit") == true, "\(hit)")
+        #expect(hit.bodyText == body)
+        #expect(origin.headCount == 2)
+    }
+
     @Test func reloadMovesRequestsToTheNewServer() throws {
         let first = try Self.origin(named: "first")
         defer { first.stop() }

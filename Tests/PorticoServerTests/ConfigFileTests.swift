@@ -99,3 +99,36 @@ import Testing
         #expect(config.hostNames.first?.location.line == 1)
     }
 }
+
+@Suite struct AccessLogCheckTests {
+    private func load(_ accessLog: String) throws -> (path: String, error: String?) {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("portico-\(UUID().uuidString).conf")
+            .path
+        try Data(
+            "listen 127.0.0.1:0;\nbackend app { server 127.0.0.1:9001; }\naccess_log \(accessLog);\n".utf8
+        ).write(to: URL(fileURLWithPath: path))
+        defer { unlink(path) }
+        do {
+            _ = try ConfigFile.load(path)
+            return (path, nil)
+        } catch {
+            return (path, error.description)
+        }
+    }
+
+    /// A log path in a directory that does not exist is found by `-t`, at its place.
+    @Test func missingDirectoryIsAnError() throws {
+        let (path, error) = try load("/nonexistent-portico-dir/access.log")
+        #expect(
+            error == "\(path):3:12: cannot write access log \"/nonexistent-portico-dir/access.log\": "
+                + "No such file or directory")
+    }
+
+    /// A writable place passes, and checking creates nothing.
+    @Test func writableDirectoryPassesWithoutCreatingTheFile() throws {
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("portico-\(UUID().uuidString).log").path
+        let (_, error) = try load(log)
+        #expect(error == nil)
+        #expect(access(log, F_OK) != 0, "the check created the log file")
+    }
+}
