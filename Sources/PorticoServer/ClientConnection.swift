@@ -210,19 +210,38 @@ final class ClientConnection: UpstreamConnectionDelegate {
     }
 
     /// Acts on whatever input is buffered, as far as the current phase allows.
+    ///
+    /// A loop, not a recursion: a cache hit ends its request at once, and the end of a request
+    /// asks for the next one (`endRequest`), so with pipelined hits each request used to be
+    /// answered one stack frame deeper than the last; thousands of them in one read overflowed
+    /// the stack. A call made while processing is already under way only asks for another round.
     private func process() {
-        switch phase {
-        case .idle, .head:
-            parseHead()
-        case .active:
-            if let exchange { forwardRequestBody(exchange) }
-        case .waiting:
-            break
-        case .closing, .lingering, .closed:
-            input.drain(input.count)
+        if isProcessing {
+            processAgain = true
+            return
         }
-        updateReading()
+        isProcessing = true
+        defer { isProcessing = false }
+        repeat {
+            processAgain = false
+            switch phase {
+            case .idle, .head:
+                parseHead()
+            case .active:
+                if let exchange { forwardRequestBody(exchange) }
+            case .waiting:
+                break
+            case .closing, .lingering, .closed:
+                input.drain(input.count)
+            }
+            updateReading()
+        } while processAgain
     }
+
+    /// `process` is running further up the stack.
+    private var isProcessing = false
+    /// A request ended while `process` was running: it takes the next round.
+    private var processAgain = false
 
     private func parseHead() {
         guard !input.isEmpty else {

@@ -82,6 +82,29 @@ struct CacheTests {
 
     // MARK: - Hits
 
+    /// Pipelined hits are answered in a loop: thousands of them in one read once overflowed the
+    /// stack, one frame per hit, and crashed the proxy (a remote crash for any client).
+    @Test func thousandsOfPipelinedHitsAreAllAnswered() throws {
+        let origin = try Self.numberingOrigin(headers: [("Cache-Control", "max-age=60")])
+        defer { origin.stop() }
+        let proxy = try PorticoProcess(ProxyConfig(origin: origin.port))
+        defer { proxy.stop() }
+        let client = try RawClient(port: proxy.port)
+        #expect(try Self.exchange(client, Wire.get("/pipelined")).bodyText == "response 1")
+
+        let count = 5000
+        try client.send(String(repeating: Wire.get("/pipelined"), count: count))
+        for index in 1...count {
+            let response = try client.readResponse()
+            guard response.status == 200, response.bodyText == "response 1" else {
+                Issue.record("response \(index): \(response)")
+                return
+            }
+        }
+        #expect(origin.headCount == 1)
+        #expect(try RawClient.request(port: proxy.port, Wire.get("/pipelined")).status == 200, "the proxy is gone")
+    }
+
     @Test func missThenHit() throws {
         let origin = try Self.numberingOrigin(headers: [("Cache-Control", "max-age=60"), ("X-From", "origin")])
         defer { origin.stop() }

@@ -4,14 +4,18 @@ import Testing
 
 @testable import PorticoServer
 
-@Suite struct ConfigFileTests {
-    private func temporaryFile(_ bytes: [UInt8]) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("portico-\(UUID().uuidString).conf")
-            .path
-        try Data(bytes).write(to: URL(fileURLWithPath: path))
-        return path
-    }
+/// A configuration file with these bytes, in the temporary directory; the caller unlinks it.
+private func temporaryFile(_ bytes: [UInt8]) throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("portico-\(UUID().uuidString).conf").path
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+    return path
+}
 
+private func temporaryFile(_ text: String) throws -> String {
+    try temporaryFile(Array(text.utf8))
+}
+
+@Suite struct ConfigFileTests {
     /// A byte that is not UTF-8 in a comment changes nothing (nginx accepts any bytes there).
     @Test func latin1CommentIsAccepted() throws {
         let path = try temporaryFile(
@@ -58,13 +62,6 @@ import Testing
 }
 
 @Suite struct HostNameTests {
-    private func temporaryFile(_ text: String) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("portico-\(UUID().uuidString).conf")
-            .path
-        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
-        return path
-    }
-
     /// A server name that does not resolve is a configuration error at its place (nginx's
     /// "host not found in upstream"), so `-t` and a reload catch the typo.
     @Test func unresolvableServerNameIsReportedAtItsPlace() throws {
@@ -102,11 +99,8 @@ import Testing
 
 @Suite struct AccessLogCheckTests {
     private func load(_ accessLog: String) throws -> (path: String, error: String?) {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("portico-\(UUID().uuidString).conf")
-            .path
-        try Data(
-            "listen 127.0.0.1:0;\nbackend app { server 127.0.0.1:9001; }\naccess_log \(accessLog);\n".utf8
-        ).write(to: URL(fileURLWithPath: path))
+        let path = try temporaryFile(
+            "listen 127.0.0.1:0;\nbackend app { server 127.0.0.1:9001; }\naccess_log \(accessLog);\n")
         defer { unlink(path) }
         do {
             _ = try ConfigFile.load(path)
