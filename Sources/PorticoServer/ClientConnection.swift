@@ -287,6 +287,11 @@ final class ClientConnection: UpstreamConnectionDelegate {
 
     // MARK: - Request
 
+    /// An absolute-form target with the `https` scheme (any case).
+    static func isHTTPSTarget(_ target: String) -> Bool {
+        target.utf8.count > 8 && target.utf8.prefix(8).lazy.map { $0 | 0x20 }.elementsEqual("https://".utf8)
+    }
+
     private func startExchange(_ request: RequestHead, coalescing: CoalescingMode = .join) {
         setTimer(.none, nil)
         answeringHEAD = request.method == "HEAD"
@@ -301,6 +306,15 @@ final class ClientConnection: UpstreamConnectionDelegate {
         }
         if request.method == "CONNECT" {
             respondWithError(status: 501, message: "CONNECT tunnels are not supported", close: true)
+            return
+        }
+        if request.target.utf8.first != UInt8(ascii: "/"), Self.isHTTPSTarget(request.target) {
+            // RFC 9110 §4.2.2: "https" resources share no identity with "http" ones, and this
+            // connection is not secured; answering from the http:// cache entry (or fetching
+            // over plain HTTP under the https name) would conflate the two. §15.5.20: 421.
+            respondWithError(
+                status: 421, message: "https:// targets need a TLS connection; this listener is plain HTTP",
+                close: !hasNoBody(request))
             return
         }
         let maxForwards = MaxForwards.action(for: request)

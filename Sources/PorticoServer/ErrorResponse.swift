@@ -55,6 +55,7 @@ enum ErrorResponse {
         case 413: return "Content Too Large"
         case 414: return "URI Too Long"
         case 417: return "Expectation Failed"
+        case 421: return "Misdirected Request"
         case 431: return "Request Header Fields Too Large"
         case 501: return "Not Implemented"
         case 502: return "Bad Gateway"

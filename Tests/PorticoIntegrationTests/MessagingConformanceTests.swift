@@ -21,6 +21,29 @@ struct MessagingConformanceTests {
         #expect(next.bodyText.hasPrefix("502 Bad Gateway"), "\(next)")
     }
 
+    /// RFC 9110 §4.2.2: an `https://` target on this plain listener is not answered from (or
+    /// stored under) the `http://` resource of the same name: 421, and the connection goes on.
+    @Test func httpsTargetOnThePlainListenerIsMisdirected() throws {
+        let origin = try ScriptedOrigin { _, connection in
+            try connection.respond(headers: [("Cache-Control", "max-age=60")], body: "plain")
+        }
+        defer { origin.stop() }
+        let proxy = try PorticoProcess(ProxyConfig(origin: origin.port))
+        defer { proxy.stop() }
+
+        let client = try RawClient(port: proxy.port)
+        try client.send("GET http://s.test/x HTTP/1.1\r\nHost: s.test\r\n\r\n")
+        #expect(try client.readResponse().bodyText == "plain")
+        for target in ["https://s.test/x", "HTTPS://s.test/x"] {
+            try client.send("GET \(target) HTTP/1.1\r\nHost: s.test\r\n\r\n")
+            let misdirected = try client.readResponse()
+            #expect(misdirected.status == 421, "\(misdirected)")
+        }
+        try client.send("GET /x HTTP/1.1\r\nHost: s.test\r\n\r\n")
+        #expect(try client.readResponse().bodyText == "plain", "the connection goes on")
+        #expect(origin.headCount == 1)
+    }
+
     /// RFC 9112 §6.1: a transfer coding Portico cannot undo is not passed on unlabelled.
     @Test(arguments: ["gzip, chunked", "gzip"])
     func responseWithAnotherTransferCodingIsRefused(_ codings: String) throws {
