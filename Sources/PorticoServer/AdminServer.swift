@@ -28,6 +28,7 @@ final class AdminServer {
     private let actions: Actions
     private var listener: Listener?
     private var connections: [ObjectIdentifier: AdminConnection] = [:]
+    private var resumeTimer: IOEvent?
 
     init(worker: Worker, settings: AdminSettings, actions: Actions) throws(SystemError) {
         self.worker = worker
@@ -39,24 +40,45 @@ final class AdminServer {
         let fd = try Socket.listen(on: configured)
         address = try Socket.localAddress(fd)
         listener = Listener(fd: fd, address: address, base: worker.base) { [unowned self] in accept(fd) }
+        resumeTimer = IOEvent(base: worker.base, fd: -1, events: 0) { [unowned self] _ in
+            if connections.count < Self.maxConnections { listener?.resume() }
+        }
     }
 
     func close() {
+        resumeTimer?.delete()
         listener?.close()
         listener = nil
         for connection in Array(connections.values) { connection.close() }
     }
 
+    /// Admin connections open at once at most: beyond, accepting waits for one to close.
+    static let maxConnections = 64
+
     private func accept(_ listenerFD: CInt) {
-        while let (fd, _) = (try? Socket.accept(listenerFD)) ?? nil {
+        while connections.count < Self.maxConnections {
+            let accepted: (fd: CInt, peer: ResolvedAddress)?
+            do {
+                accepted = try Socket.accept(listenerFD)
+            } catch {
+                // Out of descriptors: the listener stays ready, so accepting pauses for a moment
+                // instead of spinning on it (as the proxy's listeners do).
+                Log.error("admin \(error); pausing accept for 100ms")
+                listener?.pause()
+                resumeTimer?.add(timeout: .milliseconds(100))
+                return
+            }
+            guard let (fd, _) = accepted else { return }
             let connection = AdminConnection(fd: fd, base: worker.base, server: self)
             connections[ObjectIdentifier(connection)] = connection
         }
+        listener?.pause()
     }
 
     func closed(_ connection: AdminConnection) {
         connections.removeValue(forKey: ObjectIdentifier(connection))
         worker.retire(connection)
+        if connections.count < Self.maxConnections { listener?.resume() }
     }
 
     var date: String { worker.dateString }

@@ -311,6 +311,9 @@ extension ClientConnection {
     /// Sends the client's request again as it came, conditionals included: the cache's own
     /// revalidation got a 304 that did not match the stored response.
     private func refetchWithoutValidators(_ exchange: Exchange) {
+        // The 304 ended this attempt: its slot on the server is given back before the refetch
+        // takes one (it was kept, one slot leaked per mismatch, until `max_conns` said 503).
+        exchange.endAttempt(failure: nil, status: 304, now: worker.monotonicClock)
         exchange.cache?.stale = nil
         exchange.requestTime = worker.wallClock
         let head = EventBuffer()

@@ -225,6 +225,12 @@ final class ClientConnection: UpstreamConnectionDelegate {
         repeat {
             processAgain = false
             switch phase {
+            case .idle where outputIsFull:
+                // Pipelined requests wait in `input` until the client reads what it was sent
+                // (`flush` resumes them); answering on regardless let a client that never reads
+                // grow the output without bound. Reading stops too (`updateReading`), so TCP
+                // pushes back, and `send` times the client out if it never reads.
+                break
             case .idle, .head:
                 parseHead()
             case .active:
@@ -907,12 +913,19 @@ final class ClientConnection: UpstreamConnectionDelegate {
             setWriting(true)
             if timerKind != .send { setTimer(.send, runtime.sendTimeout) }
         }
-        if let exchange, let upstream = exchange.upstream,
-            output.count < UpstreamConnection.lowWatermark
-        {
-            upstream.resumeReading()
+        if output.count < UpstreamConnection.lowWatermark {
+            if let exchange, let upstream = exchange.upstream {
+                upstream.resumeReading()
+            } else if case .idle = phase, !isProcessing {
+                // Requests held back while the output was full (`process`) go on.
+                if !input.isEmpty { process() } else { updateReading() }
+            }
         }
     }
+
+    /// More response bytes wait than a client that reads should let pile up: new requests are
+    /// not started until it reads (high watermark; they resume below the low one, in `flush`).
+    private var outputIsFull: Bool { output.count >= UpstreamConnection.highWatermark }
 
     private func closeAfterUnreadInput() {
         closeAfterResponse = true
@@ -944,13 +957,18 @@ final class ClientConnection: UpstreamConnectionDelegate {
     private func updateReading() {
         let wanted: Bool
         switch phase {
-        case .idle, .head:
+        case .idle:
+            wanted = !peerClosed && !outputIsFull
+        case .head:
             wanted = !peerClosed
         case .waiting:
             wanted = false
         case .active:
             if let exchange, !exchange.requestBodyDone {
-                wanted = !peerClosed && (exchange.upstream?.output.count ?? 0) < UpstreamConnection.highWatermark
+                // Without a backend connection yet (queued for a `max_conns` slot, connecting),
+                // the body waits in `input`: a little of it, then TCP pushes back.
+                let buffered = exchange.upstream?.output.count ?? input.count
+                wanted = !peerClosed && buffered < UpstreamConnection.highWatermark
             } else {
                 wanted = !peerClosed && input.count < ClientConnection.pipelineLimit
             }

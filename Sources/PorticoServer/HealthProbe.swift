@@ -74,7 +74,7 @@ final class HealthProbe: UpstreamConnectionDelegate {
 
     func upstreamReceived(_ upstream: UpstreamConnection) {
         guard upstream === connection else { return }
-        let result: HeadParseResult<ResponseHead>
+        var result: HeadParseResult<ResponseHead>
         do {
             result = try upstream.input.withContiguousBytes { bytes throws(HTTPParseError) in
                 try parser.parse(bytes, requestMethod: "GET")
@@ -83,12 +83,21 @@ final class HealthProbe: UpstreamConnectionDelegate {
             finish(passed: false, detail: "invalid response: \(error.description)")
             return
         }
-        guard case .head(let head, _) = result else { return }
-        // Interim responses say nothing yet.
-        if head.status < 200 {
+        // Interim responses say nothing yet: skip each and look at what follows it (a 103 and
+        // the 200 often come in one read).
+        while case .head(let head, let consumed) = result, head.status < 200 {
+            upstream.input.drain(consumed)
             parser.reset()
-            return
+            do {
+                result = try upstream.input.withContiguousBytes { bytes throws(HTTPParseError) in
+                    try parser.parse(bytes, requestMethod: "GET")
+                }
+            } catch {
+                finish(passed: false, detail: "invalid response: \(error.description)")
+                return
+            }
         }
+        guard case .head(let head, _) = result else { return }
         finish(passed: settings.expect.contains(head.status), detail: "status \(head.status)")
     }
 

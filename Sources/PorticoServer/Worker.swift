@@ -261,12 +261,31 @@ final class Worker: @unchecked Sendable {
     /// A slot of `group` was given back on this worker: the oldest waiting request tries again.
     /// (Slots freed on other workers reach this worker's queue at its next own release or at the
     /// queue timeout.)
+    ///
+    /// A loop, not a recursion: a waiter whose connect fails at once (no descriptor left) frees
+    /// its slot again before `dequeued` returns, and handing it on from inside that call went one
+    /// stack frame deeper per waiter; twenty thousand queued requests overflowed the stack.
     func slotFreed(in group: BackendGroup) {
-        guard !queues.isEmpty, var queue = queues[group.index], !queue.isEmpty else { return }
-        let next = queue.removeFirst()
-        queues[group.index] = queue.isEmpty ? nil : queue
-        next.dequeued()
+        guard !queues.isEmpty else { return }
+        freedSlots.append(group)
+        guard !isOfferingSlots else { return }
+        isOfferingSlots = true
+        defer { isOfferingSlots = false }
+        var index = 0
+        while index < freedSlots.count {
+            let group = freedSlots[index]
+            index += 1
+            guard var queue = queues[group.index], !queue.isEmpty else { continue }
+            let next = queue.removeFirst()
+            queues[group.index] = queue.isEmpty ? nil : queue
+            next.dequeued()
+        }
+        freedSlots.removeAll(keepingCapacity: true)
     }
+
+    /// Slots freed while `slotFreed` was already handing one on, offered in turn.
+    private var freedSlots: [BackendGroup] = []
+    private var isOfferingSlots = false
 
     // MARK: - Health checks
 

@@ -241,6 +241,24 @@ struct AdminTests {
         #expect(stats.bodyText.contains("\"cache\""), "\(stats.bodyText)")
     }
 
+    /// At most 64 admin connections at once: the next waits in the kernel's backlog until one
+    /// closes, and is then answered.
+    @Test func adminConnectionsAreCapped() throws {
+        let origin = try Self.cachingOrigin()
+        defer { origin.stop() }
+        let proxy = try PorticoProcess(config: Self.config(origin: origin.port))
+        defer { proxy.stop() }
+        let port = try #require(proxy.adminPort)
+        var idle = try (0..<64).map { _ in try RawClient(port: port) }
+        Thread.sleep(forTimeInterval: 0.2)
+        let waiting = try RawClient(port: port)
+        try waiting.send("GET /stats HTTP/1.1\r\nHost: admin\r\n\r\n")
+        #expect(throws: (any Error).self, "answered beyond the cap") { try waiting.readResponse(timeout: 0.5) }
+        idle.removeLast().close()
+        #expect(try waiting.readResponse().status == 200)
+        idle.removeAll()
+    }
+
     @Test func unknownEndpointsAndMethodsSayWhatExists() throws {
         let origin = try Self.cachingOrigin()
         defer { origin.stop() }

@@ -105,6 +105,31 @@ struct CacheTests {
         #expect(try RawClient.request(port: proxy.port, Wire.get("/pipelined")).status == 200, "the proxy is gone")
     }
 
+    /// A client that pipelines hits and never reads gets no more answers than fit the output's
+    /// high watermark and the sockets' buffers: Portico stops reading it (TCP pushes back) instead
+    /// of answering on and growing its memory by kilobytes a request.
+    @Test func aClientThatNeverReadsCannotGrowTheOutput() throws {
+        let origin = try ScriptedOrigin { _, connection in
+            try connection.respond(
+                headers: [("Cache-Control", "max-age=60")], body: String(repeating: "b", count: 16384))
+        }
+        defer { origin.stop() }
+        let proxy = try PorticoProcess(ProxyConfig(origin: origin.port))
+        defer { proxy.stop() }
+        #expect(try RawClient.request(port: proxy.port, Wire.get("/never-read")).status == 200)
+        let before = try #require(proxy.residentBytes)
+
+        let client = try RawClient(port: proxy.port)
+        let block = String(repeating: Wire.get("/never-read"), count: 1000)
+        for _ in 0..<40 {
+            do { try client.send(block, timeout: 0.5) } catch { break }  // the proxy stopped reading
+        }
+        Self.pause(0.5)
+        let grown = try #require(proxy.residentBytes) - before
+        #expect(grown < 24 << 20, "RSS grew by \(grown >> 20) MiB for a client that never reads")
+        #expect(try RawClient.request(port: proxy.port, Wire.get("/never-read")).status == 200)
+    }
+
     @Test func missThenHit() throws {
         let origin = try Self.numberingOrigin(headers: [("Cache-Control", "max-age=60"), ("X-From", "origin")])
         defer { origin.stop() }
@@ -709,6 +734,31 @@ struct CacheTests {
         #expect(requests.last?.header("If-None-Match") == nil)
         #expect(response.status == 200, "\(response)")
         #expect(response.bodyText == "body 3")
+    }
+
+    /// The refetch after a mismatched 304 gives back the server slot the 304 held: with
+    /// `max_conns=1` every such refetch still gets through (one slot leaked each time, and the
+    /// second one was answered 503).
+    @Test func mismatched304RefetchGivesBackItsServerSlot() throws {
+        let origin = try ScriptedOrigin { request, connection in
+            if request.has("If-None-Match") {
+                try connection.respond(status: 304, headers: [("ETag", "\"other\"")])
+            } else {
+                try connection.respond(headers: [("ETag", "\"v1\""), ("Cache-Control", "max-age=0")], body: "full")
+            }
+        }
+        defer { origin.stop() }
+        let proxy = try PorticoProcess(
+            config: """
+                workers 1;
+                backend app { server 127.0.0.1:\(origin.port) max_conns=1; response_timeout 2s; }
+                """)
+        defer { proxy.stop() }
+        let client = try RawClient(port: proxy.port)
+        for round in 1...4 {
+            let response = try Self.exchange(client, Wire.get("/slot"))
+            #expect(response.status == 200 && response.bodyText == "full", "round \(round): \(response)")
+        }
     }
 
     // MARK: - Incomplete and large responses

@@ -95,6 +95,33 @@ struct ResilienceTests {
         #expect(served.count > before && before > 50, "served \(before) then \(served.count)")
     }
 
+    /// A health check answered with an interim response before its 200, in one write, passes:
+    /// the probe looked at the 103 again and again and marked a healthy server down.
+    @Test func healthCheckSkipsInterimResponses() throws {
+        let origin = try ScriptedOrigin { request, connection in
+            if request.target == "/healthz" {
+                try connection.sendRaw(
+                    "HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n"
+                        + "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+            } else {
+                try connection.respond(body: "up")
+            }
+        }
+        defer { origin.stop() }
+        var config = ProxyConfig(origin: origin.port)
+        config.workers = 1
+        config.backendOptions = """
+            retries 0;
+                health { path /healthz; interval 100ms; timeout 200ms; fall 1; initial down; rise 1; }
+            """
+        let proxy = try PorticoProcess(config)
+        defer { proxy.stop() }
+        Thread.sleep(forTimeInterval: 0.6)
+        let response = try Self.get(proxy.port, "/")
+        #expect(response.status == 200, "the server was marked down: \(response)")
+        #expect(response.bodyText == "up")
+    }
+
     @Test func allOriginsDownGive503WithRetryAfterWithinASecond() throws {
         let dead = try [TestSocket.unusedPort(), TestSocket.unusedPort()]
         var config = ProxyConfig(servers: [(dead[0], 1), (dead[1], 1)])
