@@ -53,7 +53,7 @@ final class AdminServer {
     }
 
     /// Admin connections open at once at most: beyond, accepting waits for one to close.
-    static let maxConnections = 64
+    static let maxConnections = 1024
 
     private func accept(_ listenerFD: CInt) {
         while connections.count < Self.maxConnections {

@@ -19,6 +19,10 @@ final class BackgroundRefresh: UpstreamConnectionDelegate {
     private let cache: CacheStore
     private let stale: CacheEntry
     private let request: RequestHead
+    /// What the refresh asks for, as storability judges it: a GET without the client's
+    /// directives, range or preconditions (a refresh started by a HEAD or by a client's
+    /// `no-store` still stores the 200 it fetches for everyone).
+    private let admissionRequest: RequestHead
     private let group: BackendGroup
     private let slot: CoalescingSlot
     private let upstreamHead: [UInt8]
@@ -44,12 +48,15 @@ final class BackgroundRefresh: UpstreamConnectionDelegate {
         var forwarded = request
         forwarded.method = "GET"
         forwarded.framing = .none
-        forwarded.headers = Conditional.revalidationRequestHeaders(request.headers, for: stale.policy)
         // The refresh is for the cache, not for this client: the whole representation, without
         // the client's directives, range or preconditions.
-        for name in ["Cache-Control", "Pragma", "Range", "If-Range", "If-Match", "If-Unmodified-Since"] {
-            forwarded.headers.remove(name)
-        }
+        let clientOnly = [
+            "Cache-Control", "Pragma", "Range", "If-Range", "If-Match", "If-Unmodified-Since", "If-None-Match",
+            "If-Modified-Since",
+        ]
+        for name in clientOnly { forwarded.headers.remove(name) }
+        admissionRequest = forwarded
+        forwarded.headers = Conditional.revalidationRequestHeaders(forwarded.headers, for: stale.policy)
         upstreamHead = ProxyHeaders.upstreamRequest(forwarded, clientAddress: clientAddress, answeredContinue: false)
         requestTime = worker.wallClock
         var limits = ParseLimits()
@@ -64,10 +71,15 @@ final class BackgroundRefresh: UpstreamConnectionDelegate {
             return
         }
         self.server = server
+        send(to: server, reusing: true)
+    }
+
+    /// Sends the request on a pooled connection when `reusing` and one is idle, else on a new one.
+    private func send(to server: UpstreamServer, reusing: Bool) {
         let slotIndex = group.slots[server.id]
         var reused = false
         let connection: UpstreamConnection
-        if let idle = worker.takeIdleUpstream(slot: slotIndex) {
+        if reusing, let idle = worker.takeIdleUpstream(slot: slotIndex) {
             connection = idle
             reused = true
         } else {
@@ -103,6 +115,12 @@ final class BackgroundRefresh: UpstreamConnectionDelegate {
     func upstreamEnded(_ upstream: UpstreamConnection, error: UpstreamConnection.Failure?) {
         guard upstream === self.upstream else { return }
         self.upstream = nil
+        // A pooled connection the backend closed as it was reused (its keep-alive timeout): the
+        // request never arrived, so it goes once more on a new connection, as clients' do.
+        if response == nil, upstream.wasReused, upstream.receivedNothing, let server {
+            send(to: server, reusing: false)
+            return
+        }
         if error == nil, response != nil, case .untilClose = body {
             complete()
         } else {
@@ -149,7 +167,8 @@ final class BackgroundRefresh: UpstreamConnectionDelegate {
             }
             guard
                 case .store(let fill) = CacheFill.admit(
-                    key: stale.key, request: request, response: head, requestTime: requestTime, responseTime: now,
+                    key: stale.key, request: admissionRequest, response: head, requestTime: requestTime,
+                    responseTime: now,
                     maxObject: cache.largestBody)
             else {
                 abandon()
@@ -221,6 +240,8 @@ final class BackgroundRefresh: UpstreamConnectionDelegate {
         if let server {
             group.pool.release(server.id)
             self.server = nil
+            // A request queued for the slot this refresh held goes on now, not at its timeout.
+            worker.slotFreed(in: group)
         }
         fill = nil
         worker.settle(slot, stored: stored)

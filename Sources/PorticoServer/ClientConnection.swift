@@ -334,7 +334,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
                     body: answer.body,
                     close: closeAfterResponse || !hasNoBody(request),
                     date: worker.dateString,
-                    extraHeaders: answer.extra,
+                    extraHeaders: answer.extra + (worker.cache != nil ? [Self.notForwarded] : []),
                     headOnly: request.method == "HEAD"
                 )
             )
@@ -784,10 +784,18 @@ final class ClientConnection: UpstreamConnectionDelegate {
 
     // MARK: - Ending requests
 
+    /// The `Cache-Status` of an answer Portico makes without the cache or a backend (a refused
+    /// request, `TRACE` at `Max-Forwards: 0`): while the cache is on, every response says what
+    /// the cache did (RFC 9211), and here it did nothing.
+    static let notForwarded = HeaderField(name: "Cache-Status", value: "portico; detail=not-forwarded")
+
     func respondWithError(status: Int, message: String, close: Bool, extraHeaders: [HeaderField] = []) {
         if close { closeAfterUnreadInput() }
         responseStatus = status
         var extra = extraHeaders
+        if worker.cache != nil, !extra.contains(where: { $0.name == "Cache-Status" }) {
+            extra.append(Self.notForwarded)
+        }
         // An HTTP/1.0 client that asked to keep the connection is told it stays open.
         if !closeAfterResponse, answeringHTTP10 { extra.append(HeaderField(name: "Connection", value: "keep-alive")) }
         output.append(
@@ -907,7 +915,9 @@ final class ClientConnection: UpstreamConnectionDelegate {
         }
         if output.isEmpty {
             setWriting(false)
-            if timerKind == .send { restorePhaseTimer() }
+            // `client_idle` counts from when the last response left, not from when it was made:
+            // a long loop turn (thousands of pipelined hits) may lie between the two.
+            if timerKind == .send || timerKind == .idle { restorePhaseTimer() }
             if case .closing = phase { startLingering() }
         } else {
             setWriting(true)

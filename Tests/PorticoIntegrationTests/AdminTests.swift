@@ -241,7 +241,7 @@ struct AdminTests {
         #expect(stats.bodyText.contains("\"cache\""), "\(stats.bodyText)")
     }
 
-    /// At most 64 admin connections at once: the next waits in the kernel's backlog until one
+    /// At most 1,024 admin connections at once: the next waits in the kernel's backlog until one
     /// closes, and is then answered.
     @Test func adminConnectionsAreCapped() throws {
         let origin = try Self.cachingOrigin()
@@ -249,7 +249,7 @@ struct AdminTests {
         let proxy = try PorticoProcess(config: Self.config(origin: origin.port))
         defer { proxy.stop() }
         let port = try #require(proxy.adminPort)
-        var idle = try (0..<64).map { _ in try RawClient(port: port) }
+        var idle = try (0..<1024).map { _ in try RawClient(port: port) }  // README, "Admin API"
         Thread.sleep(forTimeInterval: 0.2)
         let waiting = try RawClient(port: port)
         try waiting.send("GET /stats HTTP/1.1\r\nHost: admin\r\n\r\n")

@@ -170,6 +170,111 @@ struct CoalescingTests {
         #expect(!CacheTests.cacheStatus(fresh).contains("stale"))
     }
 
+    /// A refresh started by a HEAD fetches a GET and stores its 200 (it was judged as a HEAD
+    /// and thrown away, so every later request found the entry stale again).
+    @Test func staleWhileRevalidateRefreshFromAHeadStores() throws {
+        let tally = CacheTests.Tally()
+        let origin = try ScriptedOrigin { _, connection in
+            let number = tally.next()
+            try connection.respond(
+                headers: [("Cache-Control", "max-age=\(number == 1 ? 1 : 60), stale-while-revalidate=30")],
+                body: "response \(number)")
+        }
+        defer { origin.stop() }
+        let proxy = try PorticoProcess(ProxyConfig(origin: origin.port))
+        defer { proxy.stop() }
+        let client = try RawClient(port: proxy.port)
+        #expect(try CacheTests.exchange(client, Wire.get("/head-refresh")).bodyText == "response 1")
+        CacheTests.pause(1.2)
+        let head = try CacheTests.exchange(client, "HEAD /head-refresh HTTP/1.1\r\nHost: test.example\r\n\r\n")
+        #expect(CacheTests.cacheStatus(head).contains("detail=stale-while-revalidate"), "\(head)")
+        #expect(origin.waitForRequests(2))
+        CacheTests.pause(0.3)
+        let fresh = try CacheTests.exchange(client, Wire.get("/head-refresh"))
+        #expect(fresh.bodyText == "response 2", "\(fresh)")
+        #expect(CacheTests.isHit(fresh))
+        #expect(origin.requestCount == 2)
+    }
+
+    /// A backend that closes each keep-alive connection when it is reused (its idle timeout
+    /// racing the reuse): a bodiless GET, even one with `Content-Length: 0`, and a background
+    /// refresh are each sent again on a new connection instead of failing.
+    @Test func closedPooledConnectionIsRetriedForBodilessRequestsAndRefreshes() throws {
+        let seen = SeenConnections()
+        let tally = CacheTests.Tally()
+        let origin = try ScriptedOrigin { request, connection in
+            guard seen.firstTime(connection) else {
+                connection.close()
+                return
+            }
+            let lifetime = request.target == "/refreshed" ? "max-age=1, stale-while-revalidate=30" : "no-store"
+            try connection.respond(headers: [("Cache-Control", lifetime)], body: "response \(tally.next())")
+        }
+        defer { origin.stop() }
+        var config = ProxyConfig(origin: origin.port)
+        config.workers = 1
+        let proxy = try PorticoProcess(config)
+        defer { proxy.stop() }
+
+        for _ in 0..<3 {
+            let response = try RawClient.request(
+                port: proxy.port, "GET /empty HTTP/1.1\r\nHost: a.test\r\nContent-Length: 0\r\n\r\n")
+            #expect(response.status == 200, "\(response)")
+        }
+        let first = try RawClient.request(port: proxy.port, Wire.get("/refreshed"))
+        let stored = try #require(Int(first.bodyText.dropFirst("response ".count)))
+        CacheTests.pause(1.2)
+        let stale = try RawClient.request(port: proxy.port, Wire.get("/refreshed"))
+        #expect(stale.bodyText == first.bodyText)
+        CacheTests.pause(0.5)
+        let fresh = try RawClient.request(port: proxy.port, Wire.get("/refreshed"))
+        #expect(fresh.bodyText == "response \(stored + 1)", "the refresh was lost: \(fresh)")
+    }
+
+    /// A refresh holds a `max_conns` slot; when it ends, a request queued for that slot goes on
+    /// at once, not at its queue timeout.
+    @Test func refreshHandsItsSlotToTheQueue() throws {
+        let tally = CacheTests.Tally()
+        let origin = try ScriptedOrigin { request, connection in
+            let number = tally.next()
+            if request.target == "/swr" {
+                if number > 1 { connection.sleep(0.5) }
+                try connection.respond(
+                    headers: [("Cache-Control", "max-age=1, stale-while-revalidate=30")], body: "swr \(number)")
+            } else {
+                try connection.respond(headers: [("Cache-Control", "no-store")], body: "other")
+            }
+        }
+        defer { origin.stop() }
+        let proxy = try PorticoProcess(
+            config: """
+                workers 1;
+                backend app { server 127.0.0.1:\(origin.port) max_conns=1; queue 10 timeout 4s; }
+                """)
+        defer { proxy.stop() }
+        _ = try RawClient.request(port: proxy.port, Wire.get("/swr"))
+        CacheTests.pause(1.2)
+        _ = try RawClient.request(port: proxy.port, Wire.get("/swr"))  // stale; the refresh takes the slot
+        let began = Date()
+        let queued = try RawClient.request(port: proxy.port, Wire.get("/other"))
+        #expect(queued.bodyText == "other", "\(queued)")
+        #expect(Date().timeIntervalSince(began) < 2, "waited \(Date().timeIntervalSince(began)) s for the slot")
+    }
+
+    final class SeenConnections: @unchecked Sendable {
+        private let lock = NSLock()
+        /// Kept alive, so that a new connection never takes the identity of a closed one.
+        private var seen: [OriginConnection] = []
+
+        func firstTime(_ connection: OriginConnection) -> Bool {
+            lock.lock()
+            defer { lock.unlock() }
+            if seen.contains(where: { $0 === connection }) { return false }
+            seen.append(connection)
+            return true
+        }
+    }
+
     @Test func staleWhileRevalidateRefreshUsesTheValidator() throws {
         let origin = try CacheTests.validatingOrigin(
             etag: "\"v1\"", headers: [("Cache-Control", "max-age=1, stale-while-revalidate=30")], body: "the body",
