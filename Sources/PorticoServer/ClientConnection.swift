@@ -786,8 +786,9 @@ final class ClientConnection: UpstreamConnectionDelegate {
 
     /// The `Cache-Status` of an answer Portico makes without the cache or a backend (a refused
     /// request, `TRACE` at `Max-Forwards: 0`): while the cache is on, every response says what
-    /// the cache did (RFC 9211), and here it did nothing.
-    static let notForwarded = HeaderField(name: "Cache-Status", value: "portico; detail=not-forwarded")
+    /// the cache did (RFC 9211), and here it did not handle the request: `fwd=bypass`, the
+    /// registered value for that.
+    static let notForwarded = HeaderField(name: "Cache-Status", value: "portico; fwd=bypass")
 
     func respondWithError(status: Int, message: String, close: Bool, extraHeaders: [HeaderField] = []) {
         if close { closeAfterUnreadInput() }
