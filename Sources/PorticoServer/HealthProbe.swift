@@ -74,20 +74,10 @@ final class HealthProbe: UpstreamConnectionDelegate {
 
     func upstreamReceived(_ upstream: UpstreamConnection) {
         guard upstream === connection else { return }
-        var result: HeadParseResult<ResponseHead>
-        do {
-            result = try upstream.input.withContiguousBytes { bytes throws(HTTPParseError) in
-                try parser.parse(bytes, requestMethod: "GET")
-            }
-        } catch {
-            finish(passed: false, detail: "invalid response: \(error.description)")
-            return
-        }
         // Interim responses say nothing yet: skip each and look at what follows it (a 103 and
         // the 200 often come in one read).
-        while case .head(let head, let consumed) = result, head.status < 200 {
-            upstream.input.drain(consumed)
-            parser.reset()
+        while true {
+            let result: HeadParseResult<ResponseHead>
             do {
                 result = try upstream.input.withContiguousBytes { bytes throws(HTTPParseError) in
                     try parser.parse(bytes, requestMethod: "GET")
@@ -96,9 +86,14 @@ final class HealthProbe: UpstreamConnectionDelegate {
                 finish(passed: false, detail: "invalid response: \(error.description)")
                 return
             }
+            guard case .head(let head, let consumed) = result else { return }
+            guard head.status < 200 else {
+                finish(passed: settings.expect.contains(head.status), detail: "status \(head.status)")
+                return
+            }
+            upstream.input.drain(consumed)
+            parser.reset()
         }
-        guard case .head(let head, _) = result else { return }
-        finish(passed: settings.expect.contains(head.status), detail: "status \(head.status)")
     }
 
     func upstreamDrained(_ upstream: UpstreamConnection) {}
