@@ -202,11 +202,23 @@ final class ClientConnection: UpstreamConnectionDelegate {
         var unread: CInt = 0
         if ioctl(fd, UInt(FIONREAD), &unread) == 0, unread > 0 { return }
         peerClosed = true
-        if let exchange, !exchange.requestBodyDone {
+        if let exchange, !exchange.requestBodyDone, !Self.mayHoldRestOfBody(exchange, buffered: input.count) {
             abort()
             return
         }
         process()
+    }
+
+    /// Whether `input` may hold the rest of the request body: an upload waiting for its backend
+    /// (queued for a slot, connecting) and then half-closed was sent whole, and is not abandoned.
+    /// A chunked body is judged when it is forwarded (a short one is cut there).
+    private static func mayHoldRestOfBody(_ exchange: Exchange, buffered: Int) -> Bool {
+        guard exchange.upstream == nil, buffered > 0 else { return false }
+        switch exchange.requestBody {
+        case .length(let remaining): return Int64(buffered) >= remaining
+        case .chunked: return true
+        case .done, .untilClose: return false
+        }
     }
 
     /// Acts on whatever input is buffered, as far as the current phase allows.
@@ -1007,7 +1019,8 @@ final class ClientConnection: UpstreamConnectionDelegate {
         }
         // While the backend holds an upload back, the client is not stalling: `client_idle`
         // counts only while Portico is reading.
-        if case .active = phase, let exchange, !exchange.requestBodyDone, timerKind != .send {
+        // (A request queued for a `max_conns` slot keeps its queue timer.)
+        if case .active = phase, let exchange, !exchange.requestBodyDone, timerKind != .send, timerKind != .queue {
             if on { setTimer(.body, runtime.clientIdleTimeout) } else { setTimer(.none, nil) }
         }
     }

@@ -126,11 +126,26 @@ final class UpstreamConnection {
     /// Writes what `output` holds as far as the socket takes it.
     func flush() {
         guard isConnected, !isClosed else { return }
+        if backendStoppedReading {
+            // The backend is no longer reading the request (it answered early): the rest of an
+            // upload is discarded here while its answer is relayed.
+            output.drain(output.count)
+        }
         if !output.isEmpty {
             do {
                 if try output.write(to: fd) > 0 { updateTimer() }
             } catch {
-                fail(.io(error))
+                guard error.errno == EPIPE || error.errno == ECONNRESET else {
+                    fail(.io(error))
+                    return
+                }
+                // A backend that answers an upload early (413, 401) and closes resets the
+                // connection under the unread body; its answer may already be in the socket, and
+                // is read before the reset is reported (it was a 502 for the client before).
+                backendStoppedReading = true
+                output.drain(output.count)
+                setWriting(false)
+                readable()
                 return
             }
         }
@@ -181,6 +196,10 @@ final class UpstreamConnection {
     }
 
     // MARK: - Events
+
+    /// A write failed because the backend closed or reset: nothing more is written, and what it
+    /// sent before is still read.
+    private var backendStoppedReading = false
 
     /// No byte of a response arrived on this connection yet.
     private(set) var receivedNothing = true

@@ -202,6 +202,71 @@ struct ResilienceTests {
 
     /// `max_conns 1` with `queue 1`: of three concurrent requests, one is served, one waits for
     /// the slot and is served after it, and one finds the queue full and gets 503.
+    /// An upload queued for the only slot, with its whole body sent (and then the client's side
+    /// shut), goes to the backend when the slot frees, and the request queued behind it next:
+    /// the upload lost its queue timer once its buffered body stopped the reading, and hung.
+    @Test(arguments: [false, true])
+    func queuedUploadGoesOnWhenTheSlotFrees(halfClose: Bool) throws {
+        let origin = try ScriptedOrigin { request, connection in
+            if request.target == "/slow" { Thread.sleep(forTimeInterval: 0.8) }
+            try connection.respond(body: "\(request.target) \(request.body.count)")
+        }
+        defer { origin.stop() }
+        let proxy = try PorticoProcess(
+            config: """
+                workers 1;
+                timeouts { client_header 2s; client_idle 10s; send 5s; }
+                cache { memory 0; }
+                backend app { server 127.0.0.1:\(origin.port) max_conns=1; queue 10 timeout 4s; response_timeout 3s; }
+                """)
+        defer { proxy.stop() }
+
+        let holder = try RawClient(port: proxy.port)
+        try holder.send(Wire.get("/slow"))
+        Thread.sleep(forTimeInterval: 0.2)
+        let upload = try RawClient(port: proxy.port)
+        let size = 300_000
+        try upload.send(
+            "POST /up HTTP/1.1\r\nHost: test.example\r\nContent-Length: \(size)\r\n\r\n"
+                + String(repeating: "u", count: size))
+        if halfClose { upload.shutdownWrite() }
+        Thread.sleep(forTimeInterval: 0.1)
+        let began = Date()
+        let after = try RawClient(port: proxy.port)
+        try after.send(Wire.get("/after"))
+
+        #expect(try holder.readResponse().bodyText == "/slow 0")
+        let uploaded = try upload.readResponse()
+        #expect(uploaded.bodyText == "/up \(size)", "\(uploaded)")
+        let next = try after.readResponse()
+        #expect(next.bodyText == "/after 0", "\(next)")
+        #expect(Date().timeIntervalSince(began) < 2.5, "the queue waited for its timeout")
+    }
+
+    /// A backend that answers an upload early and closes with the body unread (which resets the
+    /// connection) has its answer relayed, not a 502: it was already in Portico's socket.
+    @Test func earlyAnswerToAnUploadIsRelayed() throws {
+        let origin = try ScriptedOrigin(connectionScript: { connection in
+            guard try connection.readHeadOnly() != nil else { return }
+            try connection.respond(status: 413, headers: [("Connection", "close")], body: "nope")
+            connection.close()
+        })
+        defer { origin.stop() }
+        var config = ProxyConfig(origin: origin.port)
+        config.backendOptions = "keepalive 4; connect_timeout 1s; response_timeout 3s; retries 0;"
+        let proxy = try PorticoProcess(config)
+        defer { proxy.stop() }
+        let size = 8 << 20
+        let body = [UInt8](repeating: 0x61, count: size)
+        for round in 1...5 {
+            let client = try RawClient(port: proxy.port)
+            try client.send("POST /up HTTP/1.1\r\nHost: test.example\r\nContent-Length: \(size)\r\n\r\n")
+            try? client.send(body, timeout: 3)  // the proxy may stop reading once answered
+            let response = try client.readResponse()
+            #expect(response.status == 413, "round \(round): \(response)")
+        }
+    }
+
     @Test func fullServerQueuesOneRequestAndRefusesTheNext() throws {
         let slow = try ScriptedOrigin { _, connection in
             Thread.sleep(forTimeInterval: 1)

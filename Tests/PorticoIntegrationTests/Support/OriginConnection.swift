@@ -66,6 +66,14 @@ final class OriginConnection {
         return request
     }
 
+    /// Reads a request's head and leaves its body unread (an origin that answers early); the
+    /// request line, or nil when the peer closed first.
+    func readHeadOnly() throws -> String? {
+        guard let head = try reader.readHead(deadline: .after(OriginConnection.requestTimeout)) else { return nil }
+        state.headReceived()
+        return head.startLine
+    }
+
     /// Sends a response. Adds `Content-Length` unless `headers` frame the body themselves
     /// (Content-Length or Transfer-Encoding), `contentLength` is false (then the body is
     /// delimited by closing), or the status has no body (1xx, 204, 304). The body is left out after
