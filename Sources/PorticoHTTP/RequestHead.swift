@@ -23,6 +23,14 @@ public struct RequestHead: Sendable, Equatable {
     /// `Expect: 100-continue` on an HTTP/1.1 request (RFC 9110 §10.1.1; ignored for HTTP/1.0).
     public var expectsContinue: Bool
 
+    /// No body follows the head: no framing, or `Content-Length: 0`.
+    public var hasNoBody: Bool {
+        switch framing {
+        case .none, .length(0): true
+        default: false
+        }
+    }
+
     /// A head to send: `path` is `target`, no host, no body, keep-alive.
     public init(method: String, target: String, version: HTTPVersion, headers: HTTPHeaders) {
         self.method = method

@@ -131,59 +131,54 @@ final class BackgroundRefresh: UpstreamConnectionDelegate {
     // MARK: - Response
 
     private func receiveHead(from upstream: UpstreamConnection) -> Bool {
-        while true {
-            let result: HeadParseResult<ResponseHead>
-            do {
-                result = try upstream.input.withContiguousBytes { bytes throws(HTTPParseError) in
-                    try parser.parse(bytes, requestMethod: "GET")
-                }
-            } catch {
-                abandon()
+        let head: ResponseHead
+        do {
+            guard let final = try upstream.input.takeFinalResponseHead(&parser, requestMethod: "GET") else {
                 return false
             }
-            guard case .head(let head, let consumed) = result else { return false }
-            upstream.input.drain(consumed)
-            parser.reset()
-            if head.status < 200 && head.status != 101 { continue }
-            let now = worker.wallClock
-            if head.status == 304 {
-                var stored = false
-                switch CacheFill.revalidated(
-                    stale, with304: head.headers, requestHeaders: request.headers, requestTime: requestTime,
-                    responseTime: now, via: ProxyHeaders.via(head.version))
-                {
-                case .mismatch:
-                    abandon()
-                    return false
-                case .store(let refreshed):
-                    stored = cache.insert(refreshed)
-                case .serveOnly(_, let dropStale):
-                    if dropStale { cache.removeVariant(stale) }
-                }
-                if head.keepAlive && upstream.input.isEmpty { release(upstream) } else { upstream.close() }
-                self.upstream = nil
-                finish(stored: stored)
-                return false
-            }
-            guard
-                case .store(let fill) = CacheFill.admit(
-                    key: stale.key, request: admissionRequest, response: head, requestTime: requestTime,
-                    responseTime: now,
-                    maxObject: cache.largestBody)
-            else {
-                abandon()
-                return false
-            }
-            self.fill = fill
-            response = head
-            switch head.framing {
-            case .none: body = .done
-            case .length(let length): body = length == 0 ? .done : .length(remaining: length)
-            case .chunked: body = .chunked(ChunkedDecoder())
-            case .untilClose: body = .untilClose
-            }
-            return true
+            head = final
+        } catch {
+            abandon()
+            return false
         }
+        let now = worker.wallClock
+        if head.status == 304 {
+            var stored = false
+            switch CacheFill.revalidated(
+                stale, with304: head.headers, requestHeaders: request.headers, requestTime: requestTime,
+                responseTime: now, via: ProxyHeaders.via(head.version))
+            {
+            case .mismatch:
+                abandon()
+                return false
+            case .store(let refreshed):
+                stored = cache.insert(refreshed)
+            case .serveOnly(_, let dropStale):
+                if dropStale { cache.removeVariant(stale) }
+            }
+            if head.keepAlive && upstream.input.isEmpty { release(upstream) } else { upstream.close() }
+            self.upstream = nil
+            finish(stored: stored)
+            return false
+        }
+        guard
+            case .store(let fill) = CacheFill.admit(
+                key: stale.key, request: admissionRequest, response: head, requestTime: requestTime,
+                responseTime: now,
+                maxObject: cache.largestBody)
+        else {
+            abandon()
+            return false
+        }
+        self.fill = fill
+        response = head
+        switch head.framing {
+        case .none: body = .done
+        case .length(let length): body = length == 0 ? .done : .length(remaining: length)
+        case .chunked: body = .chunked(ChunkedDecoder())
+        case .untilClose: body = .untilClose
+        }
+        return true
     }
 
     private func readBody(from upstream: UpstreamConnection) {

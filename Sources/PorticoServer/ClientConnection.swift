@@ -326,13 +326,13 @@ final class ClientConnection: UpstreamConnectionDelegate {
             respondWithError(status: 501, message: "CONNECT tunnels are not supported", close: true)
             return
         }
-        if request.target.utf8.first != UInt8(ascii: "/"), Self.isHTTPSTarget(request.target) {
+        if Self.isHTTPSTarget(request.target) {
             // RFC 9110 §4.2.2: "https" resources share no identity with "http" ones, and this
             // connection is not secured; answering from the http:// cache entry (or fetching
             // over plain HTTP under the https name) would conflate the two. §15.5.20: 421.
             respondWithError(
                 status: 421, message: "https:// targets need a TLS connection; this listener is plain HTTP",
-                close: !hasNoBody(request))
+                close: !request.hasNoBody)
             return
         }
         let maxForwards = MaxForwards.action(for: request)
@@ -344,22 +344,22 @@ final class ClientConnection: UpstreamConnectionDelegate {
                     status: 200,
                     contentType: answer.contentType,
                     body: answer.body,
-                    close: closeAfterResponse || !hasNoBody(request),
+                    close: closeAfterResponse || !request.hasNoBody,
                     date: worker.dateString,
-                    extraHeaders: answer.extra + (worker.cache != nil ? [Self.notForwarded] : []),
+                    extraHeaders: withCacheStatus(answer.extra),
                     headOnly: request.method == "HEAD"
                 )
             )
-            if !hasNoBody(request) { closeAfterUnreadInput() }
+            if !request.hasNoBody { closeAfterUnreadInput() }
             endRequest()
             return
         }
         guard let group = runtime.group(host: request.host, path: request.path) else {
-            respondWithError(status: 404, message: "no route for this host and path", close: !hasNoBody(request))
+            respondWithError(status: 404, message: "no route for this host and path", close: !request.hasNoBody)
             return
         }
         var cacheForward: CacheForward?
-        if let cache = worker.cache, CacheRequestPolicy.canUseStoredResponse(for: request.method), hasNoBody(request) {
+        if let cache = worker.cache, CacheRequestPolicy.canUseStoredResponse(for: request.method), request.hasNoBody {
             switch lookUp(request, in: cache, coalescing: coalescing) {
             case .bypass: break
             case .answered: return
@@ -370,7 +370,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
             }
         }
         var answeredContinue = false
-        if request.expectsContinue && request.version == .http11 && !hasNoBody(request) {
+        if request.expectsContinue && request.version == .http11 && !request.hasNoBody {
             // RFC 9110 §10.1.1: the proxy answers 100 itself (as nginx does), so the backend sees a
             // plain request and the body starts flowing at once.
             output.append("HTTP/1.1 100 Continue\r\n\r\n")
@@ -433,13 +433,6 @@ final class ClientConnection: UpstreamConnectionDelegate {
         waitingFor = nil
         phase = .head
         startExchange(request, coalescing: stored ? .collapsed(since: since) : .alone)
-    }
-
-    private func hasNoBody(_ request: RequestHead) -> Bool {
-        switch request.framing {
-        case .none, .length(0): return true
-        default: return false
-        }
     }
 
     /// Sends the exchange to the next server: a pooled connection if one is idle, else a new one.
@@ -802,13 +795,16 @@ final class ClientConnection: UpstreamConnectionDelegate {
     /// registered value for that.
     static let notForwarded = HeaderField(name: "Cache-Status", value: "portico; fwd=bypass")
 
+    /// `extra` with `notForwarded` added while the cache is on, unless it says a status already.
+    private func withCacheStatus(_ extra: [HeaderField]) -> [HeaderField] {
+        guard worker.cache != nil, !extra.contains(where: { $0.name == "Cache-Status" }) else { return extra }
+        return extra + [Self.notForwarded]
+    }
+
     func respondWithError(status: Int, message: String, close: Bool, extraHeaders: [HeaderField] = []) {
         if close { closeAfterUnreadInput() }
         responseStatus = status
-        var extra = extraHeaders
-        if worker.cache != nil, !extra.contains(where: { $0.name == "Cache-Status" }) {
-            extra.append(Self.notForwarded)
-        }
+        var extra = withCacheStatus(extraHeaders)
         // An HTTP/1.0 client that asked to keep the connection is told it stays open.
         if !closeAfterResponse, answeringHTTP10 { extra.append(HeaderField(name: "Connection", value: "keep-alive")) }
         output.append(

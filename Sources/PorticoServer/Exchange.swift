@@ -151,7 +151,7 @@ final class Exchange {
     /// Whether sending the request again cannot do harm: idempotent (RFC 9110 §9.2.2), with no
     /// body to send again.
     var mayResend: Bool {
-        isIdempotent && requestBodyDone && (request.framing == .none || request.framing == .length(0))
+        isIdempotent && requestBodyDone && request.hasNoBody
     }
 
     var requestBodyDone: Bool {

@@ -74,25 +74,11 @@ final class HealthProbe: UpstreamConnectionDelegate {
 
     func upstreamReceived(_ upstream: UpstreamConnection) {
         guard upstream === connection else { return }
-        // Interim responses say nothing yet: skip each and look at what follows it (a 103 and
-        // the 200 often come in one read).
-        while true {
-            let result: HeadParseResult<ResponseHead>
-            do {
-                result = try upstream.input.withContiguousBytes { bytes throws(HTTPParseError) in
-                    try parser.parse(bytes, requestMethod: "GET")
-                }
-            } catch {
-                finish(passed: false, detail: "invalid response: \(error.description)")
-                return
-            }
-            guard case .head(let head, let consumed) = result else { return }
-            guard head.status < 200 else {
-                finish(passed: settings.expect.contains(head.status), detail: "status \(head.status)")
-                return
-            }
-            upstream.input.drain(consumed)
-            parser.reset()
+        do {
+            guard let head = try upstream.input.takeFinalResponseHead(&parser, requestMethod: "GET") else { return }
+            finish(passed: settings.expect.contains(head.status), detail: "status \(head.status)")
+        } catch {
+            finish(passed: false, detail: "invalid response: \(error.description)")
         }
     }
 

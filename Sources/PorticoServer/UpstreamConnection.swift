@@ -141,11 +141,11 @@ final class UpstreamConnection {
                 }
                 // A backend that answers an upload early (413, 401) and closes resets the
                 // connection under the unread body; its answer may already be in the socket, and
-                // is read before the reset is reported (it was a 502 for the client before).
+                // the read event, still armed, gets it before the reset is reported (it was a 502
+                // for the client before).
                 backendStoppedReading = true
                 output.drain(output.count)
                 setWriting(false)
-                readable()
                 return
             }
         }

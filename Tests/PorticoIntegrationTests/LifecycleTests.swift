@@ -45,21 +45,38 @@ struct LifecycleTests {
         #expect(idle.isClosed(within: 1))
     }
 
-    @Test func inFlightRequestFinishesDuringGracefulStop() throws {
-        let received = Barrier(name: "origin received")
+    /// A proxy with one request in flight: its origin holds the answer ("finished") until
+    /// `release` opens.
+    struct InFlight {
+        let origin: ScriptedOrigin
+        let proxy: PorticoProcess
+        let client: RawClient
         let release = Barrier(name: "release response")
-        let origin = try ScriptedOrigin { _, connection in
-            received.arrive()
-            try connection.wait(release)
-            try connection.respond(body: "finished")
-        }
-        defer { origin.stop() }
-        let proxy = try PorticoProcess(ProxyConfig(origin: origin.port))
-        defer { proxy.stop() }
 
-        let client = try RawClient(port: proxy.port)
-        try client.send(Wire.get("/in-flight"))
-        try received.wait()
+        init() throws {
+            let received = Barrier(name: "origin received")
+            let release = self.release
+            origin = try ScriptedOrigin { _, connection in
+                received.arrive()
+                try connection.wait(release)
+                try connection.respond(body: "finished")
+            }
+            proxy = try PorticoProcess(ProxyConfig(origin: origin.port))
+            client = try RawClient(port: proxy.port)
+            try client.send(Wire.get("/in-flight"))
+            try received.wait()
+        }
+
+        func stop() {
+            proxy.stop()
+            origin.stop()
+        }
+    }
+
+    @Test func inFlightRequestFinishesDuringGracefulStop() throws {
+        let flight = try InFlight()
+        defer { flight.stop() }
+        let (proxy, client, release) = (flight.proxy, flight.client, flight.release)
         proxy.kill(SIGTERM)
         // Stopped accepting: new connections are refused (polled, under a deadline).
         let refusing = Deadline.after(5)
@@ -78,20 +95,9 @@ struct LifecycleTests {
     /// then) must not end the process: the request in flight still finishes, and the exit is 0.
     @Test(arguments: [SIGTERM, SIGHUP, SIGUSR1])
     func signalsDuringGracefulStopAreHarmless(_ second: Int32) throws {
-        let received = Barrier(name: "origin received")
-        let release = Barrier(name: "release response")
-        let origin = try ScriptedOrigin { _, connection in
-            received.arrive()
-            try connection.wait(release)
-            try connection.respond(body: "finished")
-        }
-        defer { origin.stop() }
-        let proxy = try PorticoProcess(ProxyConfig(origin: origin.port))
-        defer { proxy.stop() }
-
-        let client = try RawClient(port: proxy.port)
-        try client.send(Wire.get("/in-flight"))
-        try received.wait()
+        let flight = try InFlight()
+        defer { flight.stop() }
+        let (proxy, client, release) = (flight.proxy, flight.client, flight.release)
         proxy.kill(SIGTERM)
         usleep(200_000)
         proxy.kill(second)
