@@ -977,7 +977,11 @@ final class ClientConnection: UpstreamConnectionDelegate {
         let wanted: Bool
         switch phase {
         case .idle:
-            wanted = !peerClosed && !outputIsFull
+            // A full output stops reading only once a next request has arrived: one response
+            // as large as the watermark (any hit of 256 KiB or more) would otherwise turn reading
+            // off and on again around every request, an epoll_ctl each. What one read brings in
+            // meanwhile is all that waits.
+            wanted = !peerClosed && (input.isEmpty || !outputIsFull)
         case .head:
             wanted = !peerClosed
         case .waiting:
