@@ -57,7 +57,7 @@ final class BackgroundRefresh: UpstreamConnectionDelegate {
         for name in clientOnly { forwarded.headers.remove(name) }
         admissionRequest = forwarded
         forwarded.headers = Conditional.revalidationRequestHeaders(forwarded.headers, for: stale.policy)
-        upstreamHead = ProxyHeaders.upstreamRequest(forwarded, clientAddress: clientAddress, answeredContinue: false)
+        upstreamHead = ProxyHeaders.upstreamRequest(forwarded, clientAddress: clientAddress)
         requestTime = worker.wallClock
         var limits = ParseLimits()
         limits.headerBytes = 65536

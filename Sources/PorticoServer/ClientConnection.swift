@@ -369,15 +369,13 @@ final class ClientConnection: UpstreamConnectionDelegate {
             case .forward(let forward): cacheForward = forward
             }
         }
-        var answeredContinue = false
-        if request.expectsContinue && request.version == .http11 && !request.hasNoBody {
+        if request.expectsContinue && !request.hasNoBody {
             // RFC 9110 §10.1.1: the proxy answers 100 itself (as nginx does), so the backend sees a
             // plain request and the body starts flowing at once.
             output.append("HTTP/1.1 100 Continue\r\n\r\n")
-            answeredContinue = true
         }
         let exchange = Exchange(
-            worker: worker, request: request, group: group, answeredContinue: answeredContinue,
+            worker: worker, request: request, group: group,
             maxForwards: maxForwards)
         responseParser.reset()
         exchange.cache = cacheForward
@@ -400,7 +398,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
         guard remaining != nil || exchange.cache?.stale != nil else {
             // The common case, with no copy of the request's head.
             ProxyHeaders.appendUpstreamRequest(
-                exchange.request, clientAddress: peer, answeredContinue: exchange.answeredContinue,
+                exchange.request, clientAddress: peer,
                 serverAuthority: exchange.serverAuthority, to: buffer)
             return
         }
@@ -412,7 +410,7 @@ final class ClientConnection: UpstreamConnectionDelegate {
             forwarded.headers = Conditional.revalidationRequestHeaders(forwarded.headers, for: stale.policy)
         }
         ProxyHeaders.appendUpstreamRequest(
-            forwarded, clientAddress: peer, answeredContinue: exchange.answeredContinue,
+            forwarded, clientAddress: peer,
             serverAuthority: exchange.serverAuthority, to: buffer)
     }
 

@@ -16,10 +16,6 @@ final class Exchange {
 
     let request: RequestHead
     let group: BackendGroup
-    /// The serialized request head for the backend, kept so a bodiless request can be sent again.
-    /// What the backend's head is made from besides the request (`appendUpstreamHead`), so it
-    /// can be written again for a retry instead of being kept as bytes.
-    let answeredContinue: Bool
     let maxForwards: MaxForwards.Action
     var requestBody: BodyProgress
     var requestBodyBytes: Int64 = 0
@@ -67,13 +63,12 @@ final class Exchange {
     unowned(unsafe) let worker: Worker
 
     init(
-        worker: Worker, request: RequestHead, group: BackendGroup, answeredContinue: Bool,
+        worker: Worker, request: RequestHead, group: BackendGroup,
         maxForwards: MaxForwards.Action
     ) {
         self.worker = worker
         self.request = request
         self.group = group
-        self.answeredContinue = answeredContinue
         self.maxForwards = maxForwards
         switch request.framing {
         case .none, .untilClose: requestBody = .done

@@ -16,15 +16,16 @@ enum ProxyHeaders {
     ///   field (RFC 9112 §3.2.2), and `Connection: host` must not make the request lose it.
     /// - `X-Forwarded-For` gets the client address appended; `X-Forwarded-Proto` and
     ///   `X-Forwarded-Host` are set by the proxy alone, since a client could otherwise claim any host.
-    /// - `Expect` is dropped when the proxy answered `100 Continue` itself.
+    /// - `Expect` is never forwarded: Portico handles the one expectation it accepts itself
+    ///   (`100-continue`: answered for an HTTP/1.1 request with a body, ignored otherwise, as RFC
+    ///   9110 §10.1.1 asks of an HTTP/1.0 one) and refuses any other with 417.
     ///
     /// `serverAuthority` is the Host for a request that named none (HTTP/1.0 without Host): a
     /// request to a backend is HTTP/1.1, which must carry one (RFC 9112 §3.2).
     static func upstreamRequest(
-        _ request: RequestHead, clientAddress: String, answeredContinue: Bool, serverAuthority: String = ""
+        _ request: RequestHead, clientAddress: String, serverAuthority: String = ""
     ) -> [UInt8] {
-        let head = UpstreamRequest(
-            request, clientAddress: clientAddress, answeredContinue: answeredContinue, serverAuthority: serverAuthority)
+        let head = UpstreamRequest(request, clientAddress: clientAddress, serverAuthority: serverAuthority)
         return withUnsafeTemporaryAllocation(byteCount: head.bound, alignment: 1) { scratch in
             var out = ByteWriter(scratch)
             head.write(to: &out)
@@ -34,11 +35,11 @@ enum ProxyHeaders {
 
     /// `upstreamRequest` written straight into `buffer` (a backend connection's output).
     static func appendUpstreamRequest(
-        _ request: RequestHead, clientAddress: String, answeredContinue: Bool,
-        serverAuthority: @autoclosure () -> String, to buffer: EventBuffer
+        _ request: RequestHead, clientAddress: String, serverAuthority: @autoclosure () -> String,
+        to buffer: EventBuffer
     ) {
         let head = UpstreamRequest(
-            request, clientAddress: clientAddress, answeredContinue: answeredContinue,
+            request, clientAddress: clientAddress,
             serverAuthority: request.host == nil ? serverAuthority() : "")
         buffer.append(bound: head.bound) { head.write(to: &$0) }
     }
@@ -58,7 +59,7 @@ enum ProxyHeaders {
         let clientAddress: String
         let omitted: ProxyFields
 
-        init(_ request: RequestHead, clientAddress: String, answeredContinue: Bool, serverAuthority: String) {
+        init(_ request: RequestHead, clientAddress: String, serverAuthority: String) {
             headers = request.headers
             method = request.method
             path = request.path
@@ -67,8 +68,7 @@ enum ProxyHeaders {
             self.serverAuthority = serverAuthority
             via = ProxyHeaders.via(request.version)
             self.clientAddress = clientAddress
-            var omitted: ProxyFields = [.via, .xForwardedFor, .xForwardedProto, .xForwardedHost]
-            if answeredContinue { omitted.insert(.expect) }
+            var omitted: ProxyFields = [.via, .xForwardedFor, .xForwardedProto, .xForwardedHost, .expect]
             if !host.isEmpty { omitted.insert(.host) }
             switch framing {
             case .length, .chunked: omitted.insert(.contentLength)

@@ -257,6 +257,28 @@ struct ForwardingTests {
         #expect(final.bodyText == "got: hello world")
         let seen = try #require(origin.requests.first)
         #expect(seen.bodyText == "hello world")
+        #expect(seen.header("Expect") == nil)
+    }
+
+    /// RFC 9110 §10.1.1: an HTTP/1.0 request's 100-continue is ignored; the client gets no
+    /// interim response (§15.2 forbids one to HTTP/1.0), and the backend gets no expectation.
+    @Test func expectContinueFromAnHTTP10ClientIsIgnored() throws {
+        let origin = try ScriptedOrigin { request, connection in
+            try connection.respond(body: "got: \(request.bodyText)")
+        }
+        defer { origin.stop() }
+        let proxy = try PorticoProcess(ProxyConfig(origin: origin.port))
+        defer { proxy.stop() }
+
+        let client = try RawClient(port: proxy.port)
+        defer { client.close() }
+        try client.send(
+            "POST /upload HTTP/1.0\r\nHost: shop.example\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\nhello")
+        let response = try client.readResponse()
+        #expect(response.status == 200, "the first response is the final one")
+        #expect(response.bodyText == "got: hello")
+        let seen = try #require(origin.requests.first)
+        #expect(seen.header("Expect") == nil)
     }
 
     @Test func absoluteFormTargetIsForwardedAsOriginForm() throws {

@@ -41,7 +41,7 @@ import Testing
             "GET /a?b HTTP/1.1\r\nHost: shop.example\r\nConnection: keep-alive, X-Secret\r\nX-Secret: 1\r\n"
                 + "Keep-Alive: timeout=5\r\nTE: trailers\r\nUpgrade: websocket\r\nProxy-Connection: close\r\nAccept: */*\r\n\r\n"
         )
-        let head = text(ProxyHeaders.upstreamRequest(request, clientAddress: "10.0.0.7", answeredContinue: false))
+        let head = text(ProxyHeaders.upstreamRequest(request, clientAddress: "10.0.0.7"))
         #expect(head.hasPrefix("GET /a?b HTTP/1.1\r\n"))
         for gone in ["Connection", "X-Secret", "Keep-Alive", "TE:", "Upgrade", "Proxy-Connection"] {
             #expect(!head.contains(gone), "\(gone) should not be forwarded")
@@ -55,7 +55,7 @@ import Testing
             "GET / HTTP/1.1\r\nHost: shop.example\r\nX-Forwarded-For: 192.0.2.1\r\nX-Forwarded-Host: evil.example\r\n"
                 + "X-Forwarded-Proto: https\r\nVia: 1.0 edge\r\n\r\n"
         )
-        let head = text(ProxyHeaders.upstreamRequest(request, clientAddress: "10.0.0.7", answeredContinue: false))
+        let head = text(ProxyHeaders.upstreamRequest(request, clientAddress: "10.0.0.7"))
         #expect(head.contains("X-Forwarded-For: 192.0.2.1, 10.0.0.7\r\n"))
         #expect(head.contains("X-Forwarded-Host: shop.example\r\n"))
         #expect(!head.contains("evil.example"))
@@ -65,22 +65,29 @@ import Testing
 
     @Test func absoluteFormTargetBecomesOriginFormWithItsHost() throws {
         let request = try parse("GET http://example.com:8080/x?y HTTP/1.1\r\nHost: other\r\n\r\n")
-        let head = text(ProxyHeaders.upstreamRequest(request, clientAddress: "127.0.0.1", answeredContinue: false))
+        let head = text(ProxyHeaders.upstreamRequest(request, clientAddress: "127.0.0.1"))
         #expect(head.hasPrefix("GET /x?y HTTP/1.1\r\n"))
         #expect(head.contains("Host: example.com:8080\r\n"))
         #expect(!head.contains("Host: other"))
     }
 
-    @Test func continueExpectationIsNotForwardedWhenTheProxyAnsweredIt() throws {
-        let request = try parse("POST /u HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n")
-        let answered = text(ProxyHeaders.upstreamRequest(request, clientAddress: "127.0.0.1", answeredContinue: true))
-        #expect(!answered.contains("Expect"))
-        #expect(answered.contains("Content-Length: 3\r\n"))
+    /// Portico answers the expectation of an HTTP/1.1 upload itself and ignores it otherwise
+    /// (RFC 9110 §10.1.1: an HTTP/1.0 one MUST be ignored); forwarded as HTTP/1.1, it would make
+    /// the backend hold the body back for a 100 that no one relays.
+    @Test(arguments: [
+        "POST /u HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n",
+        "POST /u HTTP/1.0\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n",
+        "GET /u HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\n\r\n",
+    ])
+    func continueExpectationIsNeverForwarded(_ wire: String) throws {
+        let head = text(ProxyHeaders.upstreamRequest(try parse(wire), clientAddress: "127.0.0.1"))
+        #expect(!head.contains("Expect"))
+        #expect(head.contains("Host: h\r\n"))
     }
 
     @Test func chunkedRequestIsForwardedChunked() throws {
         let request = try parse("POST /u HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n")
-        let head = text(ProxyHeaders.upstreamRequest(request, clientAddress: "127.0.0.1", answeredContinue: false))
+        let head = text(ProxyHeaders.upstreamRequest(request, clientAddress: "127.0.0.1"))
         #expect(head.contains("Transfer-Encoding: chunked\r\n"))
         #expect(!head.contains("Content-Length"))
     }
@@ -137,7 +144,7 @@ import Testing
         let request = try parse("GET /old HTTP/1.0\r\nAccept: */*\r\n\r\n")
         let head = text(
             ProxyHeaders.upstreamRequest(
-                request, clientAddress: "10.0.0.7", answeredContinue: false, serverAuthority: "10.0.0.1:8080"))
+                request, clientAddress: "10.0.0.7", serverAuthority: "10.0.0.1:8080"))
         #expect(head.hasPrefix("GET /old HTTP/1.1\r\nHost: 10.0.0.1:8080\r\n"))
         #expect(head.contains("Via: 1.0 portico\r\n"))
         #expect(!head.contains("X-Forwarded-Host"))
@@ -153,7 +160,7 @@ import Testing
         let request = try parse(
             "GET /p HTTP/1.1\r\nAccept: */*\r\nHost: shop.example\r\nCookie: a=1\r\nConnection: Cookie2\r\n"
                 + "Cookie2: x\r\nUser-Agent:curl\r\n\r\n")
-        let head = text(ProxyHeaders.upstreamRequest(request, clientAddress: "10.0.0.7", answeredContinue: false))
+        let head = text(ProxyHeaders.upstreamRequest(request, clientAddress: "10.0.0.7"))
         #expect(
             head == "GET /p HTTP/1.1\r\nHost: shop.example\r\nAccept: */*\r\nCookie: a=1\r\nUser-Agent: curl\r\n"
                 + "X-Forwarded-For: 10.0.0.7\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Host: shop.example\r\n"
