@@ -164,8 +164,7 @@ final class BackgroundRefresh: UpstreamConnectionDelegate {
         guard
             case .store(let fill) = CacheFill.admit(
                 key: stale.key, request: admissionRequest, response: head, requestTime: requestTime,
-                responseTime: now,
-                maxObject: cache.largestBody)
+                responseTime: now, maxObject: cache.largestBody)
         else {
             abandon()
             return false

@@ -11,6 +11,13 @@ struct ForwardingTests {
         }
     }
 
+    /// An origin that answers every request with `got: ` and the body it received.
+    static func echoBodyOrigin() throws -> ScriptedOrigin {
+        try ScriptedOrigin { request, connection in
+            try connection.respond(body: "got: \(request.bodyText)")
+        }
+    }
+
     @Test func getIsForwardedAndAnswered() throws {
         let origin = try ScriptedOrigin { request, connection in
             try connection.respond(
@@ -237,9 +244,7 @@ struct ForwardingTests {
     }
 
     @Test func expectContinueGetsInterimResponseThenFinal() throws {
-        let origin = try ScriptedOrigin { request, connection in
-            try connection.respond(body: "got: \(request.bodyText)")
-        }
+        let origin = try Self.echoBodyOrigin()
         defer { origin.stop() }
         let proxy = try PorticoProcess(ProxyConfig(origin: origin.port))
         defer { proxy.stop() }
@@ -263,9 +268,7 @@ struct ForwardingTests {
     /// RFC 9110 §10.1.1: an HTTP/1.0 request's 100-continue is ignored; the client gets no
     /// interim response (§15.2 forbids one to HTTP/1.0), and the backend gets no expectation.
     @Test func expectContinueFromAnHTTP10ClientIsIgnored() throws {
-        let origin = try ScriptedOrigin { request, connection in
-            try connection.respond(body: "got: \(request.bodyText)")
-        }
+        let origin = try Self.echoBodyOrigin()
         defer { origin.stop() }
         let proxy = try PorticoProcess(ProxyConfig(origin: origin.port))
         defer { proxy.stop() }
