@@ -4,8 +4,10 @@
 //   IMF-fixdate  Sun, 06 Nov 1994 08:49:37 GMT   (the only one senders generate)
 //   rfc850-date  Sunday, 06-Nov-94 08:49:37 GMT  (obsolete; two-digit year)
 //   asctime-date Sun Nov  6 08:49:37 1994        (obsolete; day padded with a space)
-// HTTP-date is case-sensitive and has no optional whitespace, so the parser follows the grammar
-// exactly; anything else (other zones, "0", lists of dates) is nil, which callers treat as
+// HTTP-date has no optional whitespace, so the parser follows the grammar exactly, except in
+// one way: names (days, months, `GMT`) match in any case. The grammar is case-sensitive, but a
+// cache recipient SHOULD match case-insensitively (RFC 9111 §4.2), and all of Portico's dates are
+// read for caching. Anything else (other zones, "0", lists of dates) is nil, which callers treat as
 // "invalid" (an invalid Expires means already expired, RFC 9111 §5.3). The day name is checked
 // to be a day name but not to match the date. Hours run 00-23, minutes 00-59, seconds 00-60
 // (the grammar's `second = 2DIGIT`, with room for a leap second), days must exist in their month.
@@ -21,20 +23,22 @@
 
 /// Parses and formats HTTP-date values (RFC 9110 §5.6.7) as wall-clock seconds since 1970.
 public enum HTTPDateParser {
-    private static let dayNames: [[UInt8]] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"].map { Array($0.utf8) }
-    private static let longDayNames: [[UInt8]] = [
-        "Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
-    ]
-    .map { Array($0.utf8) }
-    private static let monthNames: [[UInt8]] = [
+    private static let dayNames = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+    private static let longDayNames = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
+    private static let monthNames = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ].map { Array($0.utf8) }
+    ]
+    /// The names in upper case, which is how `parse` compares (the input is folded to match).
+    private static let foldedDayNames = dayNames.map { Array($0.uppercased().utf8) }
+    private static let foldedLongDayNames = longDayNames.map { Array($0.uppercased().utf8) }
+    private static let foldedMonthNames = monthNames.map { Array($0.uppercased().utf8) }
 
     /// The instant `value` names, or nil when it is not an HTTP-date in one of the three formats.
     ///
     /// `now` (seconds since 1970) only resolves the two-digit year of an rfc850-date.
     public static func parse(_ value: String, now: Double) -> Double? {
-        let bytes = Array(FieldValueSyntax.trimmed(value[...]).utf8)
+        // Letters folded to upper case, as the tables are: names match in any case.
+        let bytes = FieldValueSyntax.trimmed(value[...]).utf8.map { $0 >= 0x61 && $0 <= 0x7A ? $0 - 0x20 : $0 }
         guard bytes.count >= 24 else { return nil }
         if bytes[3] == UInt8(ascii: ",") { return parseIMFFixdate(bytes) }
         if bytes[3] == UInt8(ascii: " ") { return parseAsctime(bytes) }
@@ -51,8 +55,8 @@ public enum HTTPDateParser {
         let secondOfDay = whole - days * 86_400
         let (year, month, day) = civil(fromDays: days)
         let weekday = ((days + 4) % 7 + 7) % 7  // 1970-01-01 was a Thursday.
-        var out = String(decoding: dayNames[weekday], as: UTF8.self) + ", "
-        out += twoDigits(day) + " " + String(decoding: monthNames[month - 1], as: UTF8.self) + " "
+        var out = dayNames[weekday] + ", "
+        out += twoDigits(day) + " " + monthNames[month - 1] + " "
         out += (year >= 0 && year < 1000 ? String(repeating: "0", count: 4 - String(year).count) : "") + String(year)
         out += " " + twoDigits(secondOfDay / 3600) + ":" + twoDigits(secondOfDay / 60 % 60) + ":"
         out += twoDigits(secondOfDay % 60) + " GMT"
@@ -63,7 +67,7 @@ public enum HTTPDateParser {
 
     /// `Sun, 06 Nov 1994 08:49:37 GMT`
     private static func parseIMFFixdate(_ b: [UInt8]) -> Double? {
-        guard b.count == 29, dayNames.contains(Array(b[0..<3])), b[4] == sp, b[7] == sp, b[11] == sp, b[16] == sp,
+        guard b.count == 29, foldedDayNames.contains(Array(b[0..<3])), b[4] == sp, b[7] == sp, b[11] == sp, b[16] == sp,
             b[25] == sp, b[26...28].elementsEqual("GMT".utf8),
             let day = digits(b, 5, 2), let month = month(b, 8), let year = digits(b, 12, 4),
             let time = timeOfDay(b, 17)
@@ -73,7 +77,7 @@ public enum HTTPDateParser {
 
     /// `Sunday, 06-Nov-94 08:49:37 GMT`
     private static func parseRFC850(_ b: [UInt8], now: Double) -> Double? {
-        guard let comma = b.firstIndex(of: UInt8(ascii: ",")), longDayNames.contains(Array(b[0..<comma])) else {
+        guard let comma = b.firstIndex(of: UInt8(ascii: ",")), foldedLongDayNames.contains(Array(b[0..<comma])) else {
             return nil
         }
         let s = comma + 1  // The SP before the date.
@@ -97,7 +101,7 @@ public enum HTTPDateParser {
 
     /// `Sun Nov  6 08:49:37 1994`
     private static func parseAsctime(_ b: [UInt8]) -> Double? {
-        guard b.count == 24, dayNames.contains(Array(b[0..<3])), b[3] == sp, b[7] == sp, b[10] == sp, b[19] == sp,
+        guard b.count == 24, foldedDayNames.contains(Array(b[0..<3])), b[3] == sp, b[7] == sp, b[10] == sp, b[19] == sp,
             let month = month(b, 4), let time = timeOfDay(b, 11), let year = digits(b, 20, 4)
         else { return nil }
         // day = 2DIGIT / ( SP 1DIGIT )
@@ -132,7 +136,7 @@ public enum HTTPDateParser {
     /// The month (1-12) named by the three bytes at `start`.
     private static func month(_ b: [UInt8], _ start: Int) -> Int? {
         let name = Array(b[start..<(start + 3)])
-        return monthNames.firstIndex(of: name).map { $0 + 1 }
+        return foldedMonthNames.firstIndex(of: name).map { $0 + 1 }
     }
 
     /// `HH:MM:SS` at `start`, as seconds into the day.

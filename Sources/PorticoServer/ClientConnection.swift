@@ -620,9 +620,16 @@ final class ClientConnection: UpstreamConnectionDelegate {
                 failExchange(exchange, status: 502, message: "backend switched protocols without being asked")
                 return false
             }
-            // 1xx interim responses: the proxy already answered 100 Continue if it was asked;
-            // the others are informational and dropped.
-            if response.status < 200 { continue }
+            // RFC 9110 §15.2: a proxy forwards interim responses (a 103's early `Link`s, a 102),
+            // except to an HTTP/1.0 client, which must never get one. Portico never asks for
+            // one itself (it sends no `Expect`), so it has none of its own to keep back.
+            if response.status < 200 {
+                if exchange.request.version != .http10 {
+                    ProxyHeaders.appendInterimResponse(response, to: output)
+                    flushAtEndOfTurn()
+                }
+                continue
+            }
             let pool = exchange.group.pool
             exchange.recordResult(
                 failure: pool.isFailure(status: response.status) ? "status \(response.status)" : nil,

@@ -185,6 +185,20 @@ enum ProxyHeaders {
         }
     }
 
+    /// Appends a backend's interim (1xx) response for the client: its status and end-to-end
+    /// fields, as received, with `Via`. It has no body, and the final response that follows
+    /// takes none of its fields.
+    static func appendInterimResponse(_ response: ResponseHead, to output: EventBuffer) {
+        let headers = response.headers
+        let bound = response.statusLineBound + 2 * headers.forwardedSizeBound + 40
+        output.append(bound: bound) { out in
+            response.writeStatusLine(as: .http11, to: &out)
+            let seen = headers.writeForwarded(to: &out, omitting: [.via, .contentLength])
+            headers.writeList(.via, appending: via(response.version), seen: seen, to: &out)
+            out.write("\r\n")
+        }
+    }
+
     private static func writeLine(_ prefix: StaticString, _ value: String, to out: inout ByteWriter) {
         out.write(prefix)
         out.write(string: value)

@@ -25,8 +25,6 @@ import Testing
         "Sun, 06 Nov 1994 08:49:37 UTC",
         "Sun, 06 Nov 1994 08:49:37 +0000",
         "Sun, 6 Nov 1994 08:49:37 GMT",
-        "sun, 06 Nov 1994 08:49:37 GMT",
-        "Sun, 06 nov 1994 08:49:37 GMT",
         "Sun, 06 Nov 94 08:49:37 GMT",
         "Sun,  06 Nov 1994 08:49:37 GMT",
         "Sun, 31 Nov 1994 08:49:37 GMT",
@@ -47,6 +45,19 @@ import Testing
     ])
     func rejectsInvalidDates(value: String) {
         #expect(HTTPDateParser.parse(value, now: Self.now2026) == nil)
+    }
+
+    /// RFC 9111 §4.2: a cache recipient SHOULD match dates case-insensitively, though the grammar
+    /// is case-sensitive (servers do send `THU` and `gmt`).
+    @Test(arguments: [
+        "sun, 06 Nov 1994 08:49:37 GMT",
+        "SUN, 06 NOV 1994 08:49:37 gmt",
+        "Sun, 06 nov 1994 08:49:37 gMT",
+        "SUNDAY, 06-nov-94 08:49:37 Gmt",
+        "sun nov  6 08:49:37 1994",
+    ])
+    func namesMatchInAnyCase(value: String) {
+        #expect(HTTPDateParser.parse(value, now: Self.now2026) == 784_111_777)
     }
 
     @Test func acceptsLeapDaysAndLeapSeconds() {

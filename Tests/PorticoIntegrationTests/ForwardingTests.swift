@@ -284,6 +284,51 @@ struct ForwardingTests {
         #expect(seen.header("Expect") == nil)
     }
 
+    /// RFC 9110 §15.2: a proxy forwards interim responses to HTTP/1.1 clients (its fields, minus
+    /// hop-by-hop ones, and none of them in the final response), and never to HTTP/1.0 ones. The
+    /// final response is still cached without them.
+    @Test func interimResponsesReachHTTP11ClientsOnly() throws {
+        let origin = try ScriptedOrigin { request, connection in
+            try connection.sendRaw(
+                "HTTP/1.1 102 Processing\r\n\r\n"
+                    + "HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\nConnection: x-hop\r\n"
+                    + "X-Hop: 1\r\n\r\n")
+            try connection.respond(headers: [("Cache-Control", "max-age=60")], body: "final \(request.target)")
+        }
+        defer { origin.stop() }
+        let proxy = try PorticoProcess(ProxyConfig(origin: origin.port))
+        defer { proxy.stop() }
+
+        let client = try RawClient(port: proxy.port)
+        defer { client.close() }
+        try client.send(Wire.get("/page"))
+        let processing = try client.readResponse()
+        #expect(processing.status == 102)
+        let hints = try client.readResponse()
+        #expect(hints.status == 103)
+        #expect(hints.version == "HTTP/1.1")
+        #expect(hints.header("Link") == "</a.css>; rel=preload")
+        #expect(!hints.has("X-Hop"), "a field the interim response's Connection names is hop-by-hop")
+        let final = try client.readResponse()
+        #expect(final.status == 200)
+        #expect(final.bodyText == "final /page")
+        #expect(!final.has("Link"), "the final response takes none of the interim one's fields")
+
+        let old = try RawClient(port: proxy.port)
+        defer { old.close() }
+        try old.send("GET /old HTTP/1.0\r\nHost: shop.example\r\n\r\n")
+        let first = try old.readResponse()
+        #expect(first.status == 200, "an HTTP/1.0 client gets the final response first")
+        #expect(first.bodyText == "final /old")
+
+        try client.send(Wire.get("/page"))
+        let hit = try client.readResponse()
+        #expect(hit.status == 200, "a hit has no interim responses")
+        #expect(hit.header("Cache-Status")?.hasPrefix("portico; hit") == true)
+        #expect(!hit.has("Link"))
+        #expect(origin.requests.count == 2)
+    }
+
     @Test func absoluteFormTargetIsForwardedAsOriginForm() throws {
         let origin = try Self.echoTargetOrigin()
         defer { origin.stop() }
