@@ -82,6 +82,8 @@ public struct CacheControl: Sendable, Equatable {
     public var staleWhileRevalidate: Int?
     /// `immutable` (RFC 8246). Advice to clients; the shared cache does not act on it.
     public var immutable = false
+    /// The directives came from `CDN-Cache-Control` (RFC 9213), which also overrides `Expires`.
+    public var isTargeted = false
 
     // MARK: - Request directives
 
@@ -122,7 +124,7 @@ public struct CacheControl: Sendable, Equatable {
     /// Applies the directives of one field line value. Bytes, not Substrings: every response that
     /// reaches the cache is parsed here, and String.Index arithmetic costs several times what a
     /// byte loop does.
-    private mutating func parse(_ bytes: UnsafeBufferPointer<UInt8>) {
+    mutating func parse(_ bytes: UnsafeBufferPointer<UInt8>) {
         var start = 0
         var inQuotes = false
         var escaped = false

@@ -50,7 +50,7 @@ public enum Freshness {
         status: Int,
         responseHeaders: HTTPHeaders
     ) -> EntryPolicy {
-        let cacheControl = CacheControl(responseHeaders)
+        let cacheControl = CacheControl(responseHeaders: responseHeaders)
         let (lifetime, isHeuristic) = lifetime(
             status: status, headers: responseHeaders, cacheControl: cacheControl, responseTime: responseTime)
         return EntryPolicy(
@@ -78,7 +78,7 @@ public enum Freshness {
     ) -> (seconds: Double, isHeuristic: Bool) {
         if let sMaxAge = cacheControl.sMaxAge { return (Double(sMaxAge), false) }
         if let maxAge = cacheControl.maxAge { return (Double(maxAge), false) }
-        let expiresLines = headers.values("Expires")
+        let expiresLines = cacheControl.isTargeted ? [] : headers.values("Expires")
         if let expires = expiresLines.first {
             guard expiresLines.allSatisfy({ $0 == expires }),
                 let expiresTime = HTTPDateParser.parse(expires, now: responseTime)

@@ -95,7 +95,7 @@ public enum Storability {
         if status == 412 || status == 416 { return .doNotStore(.conditional) }
         // Pragma has no no-store: the plain parse (one scan when the request has no Cache-Control).
         if CacheControl(requestHeaders).noStore { return .doNotStore(.requestNoStore) }
-        let cacheControl = CacheControl(responseHeaders)
+        let cacheControl = CacheControl(responseHeaders: responseHeaders)
         // §5.2.2.3: an understood status with must-understand overrides no-store.
         if cacheControl.noStore && !cacheControl.mustUnderstand { return .doNotStore(.noStore) }
         if cacheControl.isPrivate { return .doNotStore(.private) }
@@ -107,7 +107,7 @@ public enum Storability {
         if Variants.fieldNames(responseHeaders).contains("*") { return .doNotStore(.varyStar) }
         let isExplicit =
             cacheControl.maxAge != nil || cacheControl.sMaxAge != nil || cacheControl.isPublic
-            || responseHeaders.contains("Expires")
+            || (!cacheControl.isTargeted && responseHeaders.contains("Expires"))
         guard isExplicit || heuristicallyCacheableStatuses.contains(status) else {
             return .doNotStore(.noFreshness)
         }

@@ -232,6 +232,30 @@ extension CacheConformanceTests {
         }
         #expect(origin.requestCount == 1)
     }
+
+    /// RFC 9213: `CDN-Cache-Control` speaks to Portico over `Cache-Control`, which still reaches
+    /// the client unchanged, and is passed on itself.
+    @Test func cdnCacheControlOverridesCacheControl() throws {
+        let origin = try Cache.numberingOrigin(headers: [
+            ("Cache-Control", "no-store"), ("CDN-Cache-Control", "max-age=600"),
+        ])
+        defer { origin.stop() }
+        let refusing = try Cache.numberingOrigin(headers: [
+            ("Cache-Control", "max-age=600"), ("CDN-Cache-Control", "no-store"),
+        ])
+        defer { refusing.stop() }
+        for (port, stored) in [(origin.port, true), (refusing.port, false)] {
+            let proxy = try PorticoProcess(ProxyConfig(origin: port))
+            defer { proxy.stop() }
+            let client = try RawClient(port: proxy.port)
+            let first = try Cache.exchange(client, Wire.get("/cdn"))
+            #expect(first.header("Cache-Control") == (stored ? "no-store" : "max-age=600"))
+            #expect(first.header("CDN-Cache-Control") == (stored ? "max-age=600" : "no-store"))
+            let second = try Cache.exchange(client, Wire.get("/cdn"))
+            #expect(Cache.isHit(second) == stored, "Cache-Status: \(Cache.cacheStatus(second))")
+            #expect(second.bodyText == (stored ? "response 1" : "response 2"))
+        }
+    }
 }
 
 /// Values an origin saw, across its connection threads.
