@@ -156,8 +156,43 @@ public final class CacheFill {
         via: String
     ) -> Revalidation {
         guard Conditional.validates(notModified: notModified, stored: stale.headers) else { return .mismatch }
-        let headers = Conditional.updatedHeaders(
-            stored: stale.headers, with304: notModified, responseTime: responseTime)
+        return updated(
+            stale, with: notModified, requestHeaders: requestHeaders, requestTime: requestTime,
+            responseTime: responseTime, via: via)
+    }
+
+    /// What a 200 answering a HEAD makes of the stored GET response it could stand for (RFC 9111
+    /// §4.3.5): when every validator it carries (`ETag`, `Last-Modified`) has the stored value and
+    /// its `Content-Length`, if any, is the stored body's length, its fields update the stored
+    /// response as a 304's would (it is the same representation, so the body stands); otherwise
+    /// `.mismatch`, and the stored response is out of date.
+    public static func updatedByHead(
+        _ stored: CacheEntry,
+        with response: HTTPHeaders,
+        requestHeaders: HTTPHeaders,
+        requestTime: Double,
+        responseTime: Double,
+        via: String
+    ) -> Revalidation {
+        for name in ["ETag", "Last-Modified"] {
+            if let value = response[name], value != stored.headers[name] { return .mismatch }
+        }
+        if let length = response["Content-Length"], Int(length) != stored.bodyLength { return .mismatch }
+        return updated(
+            stored, with: response, requestHeaders: requestHeaders, requestTime: requestTime,
+            responseTime: responseTime, via: via)
+    }
+
+    /// `stale` with the fields of `update` merged in (§3.2): a new head and policy, the same body.
+    private static func updated(
+        _ stale: CacheEntry,
+        with update: HTTPHeaders,
+        requestHeaders: HTTPHeaders,
+        requestTime: Double,
+        responseTime: Double,
+        via: String
+    ) -> Revalidation {
+        let headers = Conditional.updatedHeaders(stored: stale.headers, with304: update, responseTime: responseTime)
         let policy = Freshness.policy(
             requestTime: requestTime, responseTime: responseTime, status: stale.status, responseHeaders: headers)
         // The stored response keeps the protocol it came in; the 304 only updates its fields.

@@ -120,8 +120,9 @@ extension ClientConnection {
                 return .answered
             }
             // An entry nothing can revalidate goes now, unless the request's own stale-if-error
-            // may still want it when the origin fails (RFC 5861 §4).
-            if control.staleIfError == nil, cache.removeIfUnusable(entry, now: now) {
+            // may still want it when the origin fails (RFC 5861 §4), or the request is a HEAD,
+            // whose answer may freshen it (RFC 9111 §4.3.5).
+            if control.staleIfError == nil, request.method != "HEAD", cache.removeIfUnusable(entry, now: now) {
                 return lookUp(request, in: cache, coalescing: coalescing)
             }
             let forward = CacheForward(key: key, status: .forward(reason.forwardReason), stale: entry)
@@ -287,6 +288,18 @@ extension ClientConnection {
             return true
         }
         forward.status.forwardStatus = response.status
+        if request.method == "HEAD", response.status == 200, let stored = forward.stale {
+            // RFC 9111 §4.3.5: the HEAD's answer freshens the stored GET response, or shows it
+            // out of date. The client gets the origin's answer either way.
+            switch CacheFill.updatedByHead(
+                stored, with: response.headers, requestHeaders: request.headers, requestTime: exchange.requestTime,
+                responseTime: now, via: ProxyHeaders.via(response.version))
+            {
+            case .store(let entry): forward.status.stored = cache.insert(entry)
+            case .serveOnly(_, let dropStale): if dropStale { cache.removeVariant(stored) }
+            case .mismatch: cache.removeVariant(stored)
+            }
+        }
         var uncacheable = false
         if request.method == "GET" {
             switch CacheFill.admit(

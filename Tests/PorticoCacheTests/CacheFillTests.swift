@@ -96,6 +96,46 @@ import Testing
         }
     }
 
+    private func headAnswer(_ stored: CacheEntry, _ fields: [(String, String)]) -> CacheFill.Revalidation {
+        var headers = HTTPHeaders()
+        for (name, value) in fields { headers.add(name, value) }
+        return CacheFill.updatedByHead(
+            stored, with: headers, requestHeaders: HTTPHeaders(), requestTime: 2000, responseTime: 2000,
+            via: "1.1 portico")
+    }
+
+    /// RFC 9111 §4.3.5: a 200 to HEAD with the stored validators and length freshens the stored
+    /// GET response (fields merged, body kept); one that differs in any of them does not apply.
+    @Test func headAnswerFreshensTheStoredResponseOnlyWhenItMatches() throws {
+        let stored = try storedEntry([
+            ("Cache-Control", "max-age=1"), ("ETag", "\"v1\""), ("Last-Modified", "Sun, 06 Nov 1994 08:49:37 GMT"),
+            ("X-Version", "1"),
+        ])
+        guard
+            case .store(let fresh) = headAnswer(
+                stored,
+                [("Cache-Control", "max-age=100"), ("ETag", "\"v1\""), ("Content-Length", "4"), ("X-Version", "2")])
+        else {
+            Issue.record("a matching HEAD answer freshens the entry")
+            return
+        }
+        #expect(fresh.body === stored.body)
+        #expect(fresh.headers["X-Version"] == "2")
+        #expect(fresh.policy.freshnessLifetime == 100)
+        guard case .store = headAnswer(stored, [("Cache-Control", "max-age=100")]) else {
+            Issue.record("an answer without validators or length has nothing that differs")
+            return
+        }
+        for different in [
+            [("ETag", "\"v2\"")], [("Last-Modified", "Mon, 07 Nov 1994 08:49:37 GMT")], [("Content-Length", "5")],
+        ] {
+            guard case .mismatch = headAnswer(stored, [("Cache-Control", "max-age=100")] + different) else {
+                Issue.record("\(different) shows another representation")
+                continue
+            }
+        }
+    }
+
     /// RFC 9111 §4.3.4 then §3: the merged fields decide whether the entry may stay.
     @Test(arguments: [
         ([("Cache-Control", "private, max-age=100")], true),

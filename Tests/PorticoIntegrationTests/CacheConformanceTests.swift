@@ -233,6 +233,41 @@ extension CacheConformanceTests {
         #expect(origin.requestCount == 1)
     }
 
+    /// RFC 9111 §4.3.5: a HEAD that goes to the origin for a stale stored GET response freshens
+    /// it when the answer shows the same representation (then the next GET is a hit with the
+    /// new fields and the old body), and drops it when the answer shows another. Empty: neither
+    /// response has an ETag (the stale entry, which nothing could revalidate, is kept for the HEAD).
+    @Test(arguments: [(#""v1""#, true), (#""v2""#, false), ("", true)])
+    func headAnswerFreshensOrDropsTheStoredResponse(headETag: String, freshens: Bool) throws {
+        let etag = headETag.isEmpty ? [] : [("ETag", #""v1""#)]
+        let origin = try ScriptedOrigin { request, connection in
+            if request.method == "HEAD" {
+                let field = headETag.isEmpty ? "" : "ETag: \(headETag)\r\n"
+                try connection.sendRaw(
+                    "HTTP/1.1 200 OK\r\nCache-Control: max-age=600\r\n\(field)X-Version: 2\r\n"
+                        + "Content-Length: 7\r\n\r\n")
+            } else {
+                try connection.respond(
+                    headers: [("Cache-Control", "max-age=1"), ("X-Version", "1")] + etag, body: "v1 body")
+            }
+        }
+        defer { origin.stop() }
+        let proxy = try PorticoProcess(ProxyConfig(origin: origin.port))
+        defer { proxy.stop() }
+        let client = try RawClient(port: proxy.port)
+
+        _ = try Cache.exchange(client, Wire.get("/h"))
+        Cache.pause(1.3)
+        let head = try Cache.exchange(client, "HEAD /h HTTP/1.1\r\nHost: test.example\r\n\r\n")
+        #expect(head.status == 200)
+        #expect(head.header("X-Version") == "2", "the client gets the origin's answer")
+        let next = try Cache.exchange(client, Wire.get("/h"))
+        #expect(Cache.isHit(next) == freshens, "Cache-Status: \(Cache.cacheStatus(next))")
+        #expect(next.bodyText == "v1 body")
+        #expect(next.header("X-Version") == (freshens ? "2" : "1"))
+        #expect(origin.requestCount == (freshens ? 2 : 3))
+    }
+
     /// RFC 9213: `CDN-Cache-Control` speaks to Portico over `Cache-Control`, which still reaches
     /// the client unchanged, and is passed on itself.
     @Test func cdnCacheControlOverridesCacheControl() throws {
