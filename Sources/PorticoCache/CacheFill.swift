@@ -128,7 +128,8 @@ public final class CacheFill {
         )
     }
 
-    /// What a 304 from the origin makes of a stored response (RFC 9111 §4.3.4).
+    /// What a 304 from the origin makes of a stored response (RFC 9111 §4.3.4), or a 200 to a HEAD
+    /// (§4.3.5).
     public enum Revalidation {
         /// The 304 validates it: serve `entry` (merged fields, same body) and store it in place of
         /// the stale one.
@@ -138,7 +139,8 @@ public final class CacheFill {
         /// no-store, or changed its Vary), so the stale entry must go too; otherwise (the request's
         /// own no-store or Authorization) it stays as it was.
         case serveOnly(CacheEntry, dropStale: Bool)
-        /// The 304 does not apply to the stored response: fetch again without conditions.
+        /// The answer does not apply to the stored response. After a 304: fetch again without
+        /// conditions; after a HEAD's 200: the stored response is out of date and goes.
         case mismatch
     }
 
@@ -162,10 +164,13 @@ public final class CacheFill {
     }
 
     /// What a 200 answering a HEAD makes of the stored GET response it could stand for (RFC 9111
-    /// §4.3.5): when every validator it carries (`ETag`, `Last-Modified`) has the stored value and
-    /// its `Content-Length`, if any, is the stored body's length, its fields update the stored
-    /// response as a 304's would (it is the same representation, so the body stands); otherwise
-    /// `.mismatch`, and the stored response is out of date.
+    /// §4.3.5): when the stored response is a 200 too, every validator the answer carries (`ETag`,
+    /// `Last-Modified`) has the stored value, and its `Content-Length`, if any, is the stored
+    /// body's length, its fields update the stored response as a 304's would (it is the same
+    /// representation, so the body stands). An answer with none of the three updates it too, as
+    /// §4.3.5 says, and as a 304 without validators updates the one stored response that has none
+    /// (§4.3.4). Otherwise `.mismatch`: the stored response is out of date (a 200 where a 404 or a
+    /// 301 was stored, or another ETag), and it goes.
     public static func updatedByHead(
         _ stored: CacheEntry,
         with response: HTTPHeaders,
@@ -174,6 +179,7 @@ public final class CacheFill {
         responseTime: Double,
         via: String
     ) -> Revalidation {
+        guard stored.status == 200 else { return .mismatch }
         for name in ["ETag", "Last-Modified"] {
             if let value = response[name], value != stored.headers[name] { return .mismatch }
         }

@@ -13,7 +13,8 @@ import PorticoHTTP
 //   4. heuristic (§4.2.2), only for a heuristically cacheable status (RFC 9110 §15.1) or a
 //      response marked `public`: 10% of (Date − Last-Modified), capped at one day. With no
 //      usable Last-Modified the lifetime is 0: stored, but used only after validation.
-//   Negative results count as 0.
+//   Negative results count as 0. A valid `CDN-Cache-Control` (RFC 9213, `TargetedCacheControl`)
+//   stands in for Cache-Control in 1, 2 and 4, and Expires (3) does not count beside it.
 //   Worked numbers: Date 12:00:00, Last-Modified 10 days earlier ⇒ 10% = 86 400 s, the cap;
 //   Last-Modified 2 hours earlier ⇒ 720 s.
 //

@@ -3,8 +3,9 @@ import PorticoHTTP
 // Whether a shared cache may store a response (RFC 9111 §3), checked in this order; the first
 // failing rule names the reason:
 //
-//   method          only GET. RFC 9111 lets HEAD responses freshen stored GET responses (§4.3.5)
-//                   and POST responses with explicit freshness be stored; Portico does neither.
+//   method          only GET. RFC 9111 lets POST responses with explicit freshness be stored;
+//                   Portico does not. A 200 to HEAD is not stored either, but may update the
+//                   stored GET response (§4.3.5, `CacheFill.updatedByHead`).
 //   status          final (not 1xx), not 304 (it only updates, §4.3.4), not 206 (partial content
 //                   is not supported, §3.3-§3.4), and one whose caching rules this cache
 //                   understands: the RFC 9110 §15 codes listed in `understoodStatuses`. A cache may
@@ -24,7 +25,8 @@ import PorticoHTTP
 //                   can never be selected (§4.1), so storing it only wastes memory.
 //   no-freshness    none of: max-age, s-maxage, Expires, public, or a heuristically cacheable
 //                   status (§3, RFC 9110 §15.1). An invalid max-age or Expires still counts: the
-//                   response is stored, stale (see Freshness).
+//                   response is stored, stale (see Freshness). The directives are those of a
+//                   valid CDN-Cache-Control when there is one, and then Expires does not count.
 //   set-cookie      Set-Cookie on a response that is cacheable only by heuristics (no max-age,
 //                   s-maxage, Expires or public). RFC 9111 allows storing it and §3.1 says a
 //                   stored response keeps all its fields, so one user's cookie would be replayed

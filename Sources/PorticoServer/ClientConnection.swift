@@ -622,9 +622,11 @@ final class ClientConnection: UpstreamConnectionDelegate {
             }
             // RFC 9110 §15.2: a proxy forwards interim responses (a 103's early `Link`s, a 102),
             // except to an HTTP/1.0 client, which must never get one. Portico never asks for
-            // one itself (it sends no `Expect`), so it has none of its own to keep back.
+            // one itself (it sends no `Expect`), so it has none of its own to keep back. They are
+            // advice, so a client that has not read those already sent gets no more: a backend
+            // sending 102s without end cannot grow the output.
             if response.status < 200 {
-                if exchange.request.version != .http10 {
+                if exchange.request.version != .http10, !outputIsFull {
                     ProxyHeaders.appendInterimResponse(response, to: output)
                     flushAtEndOfTurn()
                 }
@@ -741,9 +743,10 @@ final class ClientConnection: UpstreamConnectionDelegate {
             if exchange.mayResend, upstream.receivedNothing, retry(exchange, carrying: nil) { return }
             failExchange(exchange, status: 504, message: "backend did not respond within response_timeout")
         case .io, nil:
-            if upstream.wasReused && exchange.mayResend {
-                // A pooled connection the backend closed just as we reused it: the request cannot
-                // have been acted on, so send it again on a fresh connection.
+            if upstream.wasReused, upstream.receivedNothing, exchange.mayResend {
+                // A pooled connection the backend closed just as we reused it, without a byte of
+                // answer (not even an interim response, which the client may already have): the
+                // request cannot have been acted on, so send it again on a fresh connection.
                 exchange.endAttempt(failure: nil, status: 502, now: worker.monotonicClock)
                 exchange.triedServers.remove(upstream.server.id)
                 let carried = EventBuffer()

@@ -123,7 +123,7 @@ import Testing
         #expect(fresh.headers["X-Version"] == "2")
         #expect(fresh.policy.freshnessLifetime == 100)
         guard case .store = headAnswer(stored, [("Cache-Control", "max-age=100")]) else {
-            Issue.record("an answer without validators or length has nothing that differs")
+            Issue.record("an answer without validators or length has nothing that differs (§4.3.5)")
             return
         }
         for different in [
@@ -133,6 +133,23 @@ import Testing
                 Issue.record("\(different) shows another representation")
                 continue
             }
+        }
+    }
+
+    /// A 200 to HEAD where a 404 was stored shows the stored response out of date, however well
+    /// the fields match: its fields must not make the 404 fresh.
+    @Test func headAnswerNeverFreshensAStoredNon200() throws {
+        let fill = CacheFill(
+            key: Fixtures.key("/gone"), requestHeaders: HTTPHeaders(),
+            response: ResponseHead(
+                version: .http11, status: 404, reason: "Not Found",
+                headers: HTTPHeaders([HeaderField(name: "Cache-Control", value: "max-age=1")])),
+            requestTime: 1000, responseTime: 1001, maxObject: 1024)
+        append("body", to: fill)
+        let stored = try #require(fill.finish(via: "1.1 portico"))
+        guard case .mismatch = headAnswer(stored, [("Cache-Control", "max-age=600"), ("Content-Length", "4")]) else {
+            Issue.record("a stored 404 must not take a 200's freshness")
+            return
         }
     }
 

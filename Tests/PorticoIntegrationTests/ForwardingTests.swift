@@ -292,7 +292,7 @@ struct ForwardingTests {
             try connection.sendRaw(
                 "HTTP/1.1 102 Processing\r\n\r\n"
                     + "HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\nConnection: x-hop\r\n"
-                    + "X-Hop: 1\r\n\r\n")
+                    + "X-Hop: 1\r\nContent-Length: 0\r\n\r\n")
             try connection.respond(headers: [("Cache-Control", "max-age=60")], body: "final \(request.target)")
         }
         defer { origin.stop() }
@@ -309,6 +309,8 @@ struct ForwardingTests {
         #expect(hints.version == "HTTP/1.1")
         #expect(hints.header("Link") == "</a.css>; rel=preload")
         #expect(!hints.has("X-Hop"), "a field the interim response's Connection names is hop-by-hop")
+        #expect(hints.header("Via") == "1.1 portico")
+        #expect(!hints.has("Content-Length"), "an interim response has no body to frame")
         let final = try client.readResponse()
         #expect(final.status == 200)
         #expect(final.bodyText == "final /page")
