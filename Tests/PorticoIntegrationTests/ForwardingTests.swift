@@ -331,6 +331,36 @@ struct ForwardingTests {
         #expect(origin.requests.count == 2)
     }
 
+    /// A pooled backend connection that closes after an interim response is not one that closed
+    /// before the request arrived: the request is not sent again (the client already has the
+    /// 103), and the client gets a 502 after it.
+    @Test func backendClosingAfterAnInterimResponseIsNotResent() throws {
+        let origin = try ScriptedOrigin { request, connection in
+            if request.target == "/hints-then-close" {
+                try connection.sendRaw("HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n")
+                connection.close()
+            } else {
+                try connection.respond(body: "first")
+            }
+        }
+        defer { origin.stop() }
+        var config = ProxyConfig(origin: origin.port)
+        config.workers = 1
+        let proxy = try PorticoProcess(config)
+        defer { proxy.stop() }
+
+        let client = try RawClient(port: proxy.port)
+        defer { client.close() }
+        try client.send(Wire.get("/first"))
+        #expect(try client.readResponse().bodyText == "first")
+        try client.send(Wire.get("/hints-then-close"))
+        let hints = try client.readResponse()
+        #expect(hints.status == 103)
+        let final = try client.readResponse()
+        #expect(final.status == 502, "one interim response, then the failure")
+        #expect(origin.requests.map(\.target) == ["/first", "/hints-then-close"])
+    }
+
     @Test func absoluteFormTargetIsForwardedAsOriginForm() throws {
         let origin = try Self.echoTargetOrigin()
         defer { origin.stop() }
