@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 /// A request goes through portico to the origin and back: what the origin and the client see
@@ -329,6 +330,35 @@ struct ForwardingTests {
         #expect(hit.header("Cache-Status")?.hasPrefix("portico; hit") == true)
         #expect(!hit.has("Link"))
         #expect(origin.requests.count == 2)
+    }
+
+    /// Interim responses are advice: a client that does not read gets no more of them once its
+    /// output is full, so a backend that sends 102s without end (here 5 MB of them, far past what
+    /// the sockets hold) cannot grow the proxy's memory. The final response still arrives whole.
+    @Test func interimResponsesStopWhileTheClientDoesNotRead() throws {
+        let interim = "HTTP/1.1 102 Processing\r\nX-Pad: \(String(repeating: "p", count: 64))\r\n\r\n"
+        let count = 50_000
+        let origin = try ScriptedOrigin { _, connection in
+            try connection.sendRaw(String(repeating: interim, count: count))
+            try connection.respond(body: "done")
+        }
+        defer { origin.stop() }
+        let proxy = try PorticoProcess(ProxyConfig(origin: origin.port))
+        defer { proxy.stop() }
+
+        let client = try RawClient(port: proxy.port)
+        defer { client.close() }
+        try client.send(Wire.get("/slow-job"))
+        Thread.sleep(forTimeInterval: 1)
+        var received = 0
+        var response = try client.readResponse(timeout: 20)
+        while response.status == 102 {
+            received += 1
+            response = try client.readResponse(timeout: 20)
+        }
+        #expect(response.status == 200)
+        #expect(response.bodyText == "done")
+        #expect(received > 0 && received < count, "\(received) of \(count) interim responses forwarded")
     }
 
     /// A pooled backend connection that closes after an interim response is not one that closed
